@@ -1,0 +1,1 @@
+export function generateDevSecrets(): Promise<Record<string, string>>;

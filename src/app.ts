@@ -1,0 +1,86 @@
+/**
+ * The app factory: one place that assembles middleware, the error contract and the OpenAPI registry.
+ * `createApp()` is the whole API; `createRouter()` gives each domain a router with the same validation
+ * hook, so every validation failure in every route becomes the same 400 `VALIDATION_ERROR`.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Hook } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import type { Bindings } from "./env";
+import { loadConfig } from "./env";
+import { ApiError, errorBody } from "./lib/errors";
+import { log } from "./lib/log";
+import { servicesMiddleware } from "./services";
+import type { AppEnv } from "./types";
+
+/** Largest request body accepted anywhere (the one-call multipart create carries up to three 10 MB images). */
+export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+
+const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
+  if (!result.success) {
+    const fields: Record<string, string[]> = {};
+    for (const issue of result.error.issues) {
+      const key = issue.path.length ? issue.path.join(".") : "(body)";
+      (fields[key] ??= []).push(issue.message);
+    }
+    throw new ApiError("VALIDATION_ERROR", "The request is invalid", { details: { target: result.target, fields } });
+  }
+};
+
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+}
+
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 400 && /json/i.test(err.message)) return new ApiError("MALFORMED_JSON", "The request body is not valid JSON");
+    if (err.status === 400) return new ApiError("VALIDATION_ERROR", err.message || "The request is invalid");
+    if (err.status === 401) return new ApiError("UNAUTHORIZED", "Authentication required");
+    if (err.status === 413) return new ApiError("PAYLOAD_TOO_LARGE", "The request body is too large");
+    if (err.status === 415) return new ApiError("UNSUPPORTED_MEDIA_TYPE", err.message || "Unsupported media type");
+  }
+  return new ApiError("INTERNAL_ERROR", "Something went wrong on our side; the request id identifies it in our logs", { cause: err });
+}
+
+export function handleError(err: unknown, c: Context<AppEnv>) {
+  const apiError = toApiError(err);
+  const requestIdValue = c.get("requestId") ?? "unknown";
+  if (apiError.status >= 500) {
+    log.error("request_failed", { request_id: requestIdValue, method: c.req.method, path: c.req.routePath, error: err });
+  }
+  for (const [name, value] of Object.entries(apiError.headers ?? {})) c.header(name, value);
+  return c.json(errorBody(apiError, requestIdValue), apiError.status);
+}
+
+export function createApp() {
+  const app = createRouter();
+  app.use(requestId({ headerName: "X-Request-Id" }));
+  app.use(secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
+  app.use(async (c, next) => {
+    const { corsOrigins } = loadConfig(c.env as Bindings);
+    return cors({
+      origin: corsOrigins === "*" ? "*" : corsOrigins,
+      allowHeaders: ["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "X-Upload-Token"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+      maxAge: 600,
+    })(c, next);
+  });
+  app.use(
+    bodyLimit({
+      maxSize: MAX_REQUEST_BYTES,
+      onError: () => {
+        throw new ApiError("PAYLOAD_TOO_LARGE", `The request body is larger than ${MAX_REQUEST_BYTES} bytes`);
+      },
+    }),
+  );
+  app.use(servicesMiddleware);
+  app.notFound((c) => handleError(new ApiError("NOT_FOUND", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), c));
+  app.onError(handleError);
+  return app;
+}

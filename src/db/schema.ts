@@ -1,0 +1,294 @@
+/**
+ * The whole data model (D1 via drizzle). Conventions:
+ * - ids are prefixed, time-ordered strings (`ver_…`, see src/lib/ids.ts), so `ORDER BY id` is creation order
+ *   and cursor pagination is `id < cursor`;
+ * - times are integer milliseconds since the epoch (UTC);
+ * - personal data is stored encrypted (`*_enc`: AES-GCM with a per-tenant key, src/lib/crypto.ts), and what must
+ *   be searchable without decrypting is stored as a keyed hash (`*_hash`: HMAC-SHA256 with a per-tenant key);
+ * - secrets (passwords, API keys, refresh tokens) are stored only as hashes; webhook secrets encrypted.
+ * Every tenant-owned table carries `tenant_id`, and every query filters on it.
+ */
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const createdAt = () => integer("created_at").notNull();
+
+export const tenants = sqliteTable("tenants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: createdAt(),
+});
+
+/** Per-tenant decision settings; `version` increases on every change and is stored with each decision. */
+export const tenantSettings = sqliteTable("tenant_settings", {
+  tenantId: text("tenant_id").primaryKey().references(() => tenants.id),
+  version: integer("version").notNull(),
+  settings: text("settings", { mode: "json" }).notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  updatedBy: text("updated_by"),
+});
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    /** Normalised (trimmed, lower-cased); unique across the service because login takes only an email. */
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    /** `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>` */
+    passwordHash: text("password_hash").notNull(),
+    role: text("role", { enum: ["admin", "reviewer", "auditor", "user"] }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("users_email_unique").on(t.email), index("users_tenant_idx").on(t.tenantId)],
+);
+
+/** Refresh tokens, stored as SHA-256 hashes. One family per login; rotation marks the old row used. */
+export const refreshTokens = sqliteTable(
+  "refresh_tokens",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    familyId: text("family_id").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("refresh_tokens_hash_unique").on(t.tokenHash), index("refresh_tokens_family_idx").on(t.familyId)],
+);
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    name: text("name").notNull(),
+    /** The first characters of the key, shown in lists (e.g. `ekyc_live_3fa9`). */
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+    rateLimitPerMinute: integer("rate_limit_per_minute").notNull(),
+    mode: text("mode", { enum: ["live", "test"] }).notNull(),
+    createdBy: text("created_by"),
+    createdAt: createdAt(),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash_unique").on(t.keyHash), index("api_keys_tenant_idx").on(t.tenantId)],
+);
+
+export const verifications = sqliteTable(
+  "verifications",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    mode: text("mode", { enum: ["live", "test"] }).notNull(),
+    status: text("status", {
+      enum: ["created", "submitted", "processing", "verified", "not_verified", "manual_review", "error"],
+    }).notNull(),
+    externalRef: text("external_ref"),
+    createdByType: text("created_by_type", { enum: ["api_key", "user"] }).notNull(),
+    createdById: text("created_by_id").notNull(),
+    /** Encrypted JSON `{first_name, last_name, date_of_birth, email?}`; null after erasure. */
+    applicantEnc: text("applicant_enc"),
+    country: text("country"),
+    documentType: text("document_type").notNull(),
+    documentIssuingCountry: text("document_issuing_country"),
+    documentNumberEnc: text("document_number_enc"),
+    /** HMAC of the normalised document number with the tenant's key: finds duplicates without decrypting. */
+    documentNumberHash: text("document_number_hash"),
+    documentExpiry: text("document_expiry"),
+    mrzEnc: text("mrz_enc"),
+    consentGranted: integer("consent_granted", { mode: "boolean" }).notNull(),
+    consentTextVersion: text("consent_text_version").notNull(),
+    consentAt: integer("consent_at").notNull(),
+    requestCountry: text("request_country"),
+    requestIp: text("request_ip"),
+    /** Server-issued head-pose challenge: JSON `{id, steps[], issued_at}`. */
+    challenge: text("challenge", { mode: "json" }),
+    riskScore: real("risk_score"),
+    decision: text("decision", { enum: ["verified", "not_verified", "manual_review"] }),
+    reasons: text("reasons", { mode: "json" }).$type<string[]>(),
+    settingsVersion: integer("settings_version"),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+    submittedAt: integer("submitted_at"),
+    processingStartedAt: integer("processing_started_at"),
+    completedAt: integer("completed_at"),
+    erasedAt: integer("erased_at"),
+  },
+  (t) => [
+    index("verifications_tenant_status_idx").on(t.tenantId, t.status, t.id),
+    index("verifications_tenant_docnum_idx").on(t.tenantId, t.documentNumberHash),
+    index("verifications_status_started_idx").on(t.status, t.processingStartedAt),
+  ],
+);
+
+/** Every status transition of a verification, in order (`seq` from 1). */
+export const verificationTransitions = sqliteTable(
+  "verification_transitions",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    verificationId: text("verification_id").notNull().references(() => verifications.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    fromStatus: text("from_status"),
+    toStatus: text("to_status").notNull(),
+    reason: text("reason"),
+    actor: text("actor"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("verification_transitions_seq_unique").on(t.verificationId, t.seq)],
+);
+
+export const media = sqliteTable(
+  "media",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    verificationId: text("verification_id").notNull().references(() => verifications.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["document_front", "document_back", "selfie", "selfie_frame"] }).notNull(),
+    r2Key: text("r2_key").notNull(),
+    sha256: text("sha256").notNull(),
+    contentType: text("content_type").notNull(),
+    bytes: integer("bytes").notNull(),
+    width: integer("width").notNull(),
+    height: integer("height").notNull(),
+    createdAt: createdAt(),
+    purgedAt: integer("purged_at"),
+  },
+  (t) => [index("media_verification_idx").on(t.verificationId, t.kind), index("media_tenant_created_idx").on(t.tenantId, t.createdAt)],
+);
+
+/** One row per (verification, layer): the pipeline's evidence. Raw scores are kept for re-decisions. */
+export const layerResults = sqliteTable(
+  "layer_results",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    verificationId: text("verification_id").notNull().references(() => verifications.id, { onDelete: "cascade" }),
+    layer: text("layer").notNull(),
+    status: text("status", { enum: ["passed", "warning", "failed", "skipped"] }).notNull(),
+    score: real("score").notNull(),
+    findings: text("findings", { mode: "json" }).notNull(),
+    ms: real("ms").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("layer_results_unique").on(t.verificationId, t.layer)],
+);
+
+export const reviews = sqliteTable("reviews", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  verificationId: text("verification_id").notNull().references(() => verifications.id, { onDelete: "cascade" }),
+  reviewerId: text("reviewer_id").notNull(),
+  decision: text("decision", { enum: ["approve", "reject"] }).notNull(),
+  reason: text("reason").notNull(),
+  createdAt: createdAt(),
+});
+
+/** Face embeddings of verified applicants for 1:N duplicate search (encrypted; deleted on erasure). */
+export const faceEmbeddings = sqliteTable(
+  "face_embeddings",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    verificationId: text("verification_id").notNull().references(() => verifications.id, { onDelete: "cascade" }),
+    embeddingEnc: text("embedding_enc").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("face_embeddings_tenant_idx").on(t.tenantId)],
+);
+
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    url: text("url").notNull(),
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+    secretEnc: text("secret_enc").notNull(),
+    createdAt: createdAt(),
+    disabledAt: integer("disabled_at"),
+  },
+  (t) => [index("webhook_endpoints_tenant_idx").on(t.tenantId)],
+);
+
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    endpointId: text("endpoint_id").notNull().references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    payload: text("payload").notNull(),
+    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    deliveredAt: integer("delivered_at"),
+  },
+  (t) => [index("webhook_deliveries_tenant_idx").on(t.tenantId, t.id)],
+);
+
+/** Append-only, hash-chained per tenant: `hash = SHA-256(prev_hash + canonical(event))`. */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    seq: integer("seq").notNull(),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id"),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    metadata: text("metadata"),
+    createdAt: createdAt(),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [uniqueIndex("audit_events_tenant_seq_unique").on(t.tenantId, t.seq), index("audit_events_tenant_action_idx").on(t.tenantId, t.action)],
+);
+
+/** Documents a tenant issued; a verification claiming one of these numbers must match the record. */
+export const registryDocuments = sqliteTable(
+  "registry_documents",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    documentType: text("document_type").notNull(),
+    numberHash: text("number_hash").notNull(),
+    numberEnc: text("number_enc").notNull(),
+    holderEnc: text("holder_enc").notNull(),
+    expiresAt: text("expires_at"),
+    status: text("status", { enum: ["valid", "revoked"] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("registry_documents_number_unique").on(t.tenantId, t.numberHash)],
+);
+
+/** Stored responses for `Idempotency-Key`: same key + same body → same response; different body → 422. */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    tenantId: text("tenant_id").notNull(),
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.scope, t.key] })],
+);
+

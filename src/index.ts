@@ -1,0 +1,18 @@
+/**
+ * The Worker entry: the HTTP API, the queue consumers, the cron jobs and the Durable Object classes.
+ */
+import { buildApi } from "./routes";
+import type { Bindings } from "./env";
+import { handleQueue } from "../queues";
+import { handleScheduled } from "./jobs/scheduled";
+
+export { RateLimiter } from "../durable-objects/rate-limiter";
+export { VerificationEvents } from "../durable-objects/verification-events";
+
+const api = buildApi();
+
+export default {
+  fetch: api.fetch,
+  queue: (batch, env, ctx) => handleQueue(batch, env, ctx),
+  scheduled: (controller, env, ctx) => handleScheduled(controller, env, ctx),
+} satisfies ExportedHandler<Bindings>;

@@ -1,0 +1,45 @@
+/** Shared OpenAPI pieces: the error schema and the standard error responses every route documents. */
+import { z } from "@hono/zod-openapi";
+import { ERROR_STATUS } from "./errors";
+import type { ErrorCode } from "./errors";
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]).openapi({ example: "VALIDATION_ERROR" }),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+      request_id: z.string(),
+    }),
+  })
+  .openapi("Error");
+
+const describe: Record<number, string> = {
+  400: "Invalid request (VALIDATION_ERROR, MALFORMED_JSON)",
+  401: "Missing or invalid credentials",
+  403: "The caller's role or scopes do not allow this",
+  404: "Not found (also for other tenants' resources)",
+  409: "Conflict with the resource's current state",
+  413: "Body too large",
+  415: "Unsupported media type",
+  422: "Semantically invalid request",
+  429: "Rate limited; see Retry-After and RateLimit-* headers",
+  503: "A dependency is unavailable",
+};
+
+/** `errorResponses(400, 401, 404)` → the OpenAPI `responses` entries for those statuses. */
+export function errorResponses(...statuses: (keyof typeof describe)[]) {
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: describe[s], content: { "application/json": { schema: ErrorSchema } } }]),
+  ) as Record<number, { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }>;
+}
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});

@@ -1,0 +1,5 @@
+import { createRouter } from "../../app";
+import { healthHandler, readyHandler } from "./health.handlers";
+import { health, ready } from "./health.routes";
+
+export const healthRouter = createRouter().openapi(health, healthHandler).openapi(ready, readyHandler);

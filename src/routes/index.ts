@@ -1,0 +1,26 @@
+/**
+ * The whole HTTP API: every domain router mounted on the app, plus the OpenAPI document and the docs page.
+ */
+import { createApp } from "../app";
+import { APP_VERSION } from "../version";
+import { DOCS_HTML } from "./docs/docs-page";
+import { healthRouter } from "./health/health.index";
+
+export function buildApi() {
+  const app = createApp();
+  app.route("/", healthRouter);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "X-API-Key" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "edge-kyc",
+      version: APP_VERSION,
+      description: "Identity verification at the edge: an identity document and a selfie in; a decision with evidence out.",
+    },
+    servers: [{ url: "/" }],
+  });
+  app.get("/docs", (c) => c.html(DOCS_HTML));
+  return app;
+}

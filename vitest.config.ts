@@ -1,0 +1,66 @@
+/**
+ * Two test projects:
+ *  - `unit`: pure TypeScript (pipeline maths, parsers, face pre/post-processing) in Node.
+ *  - `workers`: everything else, inside workerd through @cloudflare/vitest-pool-workers, with the
+ *    real local D1 (migrations applied in test/setup.ts), R2, Queues and Durable Objects of wrangler.toml.
+ * Secrets are generated fresh for every run, so no test depends on a developer's .dev.vars.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+import { generateDevSecrets } from "./scripts/dev-secrets.mjs";
+
+const root = path.dirname(new URL(import.meta.url).pathname);
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(root, "migrations"));
+  const secrets = await generateDevSecrets();
+  return {
+    test: {
+      projects: [
+        {
+          test: {
+            name: "unit",
+            include: ["test/unit/**/*.test.ts"],
+            environment: "node",
+          },
+        },
+        {
+          plugins: [
+            cloudflareTest({
+              main: "./src/index.ts",
+              remoteBindings: false,
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: { ...secrets, ENVIRONMENT: "test", TEST_MIGRATIONS: migrations },
+                // Test-only: serves the ONNX files of the installed model package to test/setup.ts,
+                // which stores them in the local R2 MODELS bucket exactly as scripts/models.mjs does for dev.
+                serviceBindings: {
+                  MODEL_FILES: async (request: Request) => {
+                    const name = new URL(request.url).pathname.slice(1);
+                    if (!/^[a-z0-9_]+\.onnx$/.test(name)) return new Response("bad name", { status: 400 });
+                    const file = path.join(root, "node_modules/faceplugin-face-recognition-js/model", name);
+                    try {
+                      return new Response(await readFile(file));
+                    } catch {
+                      return new Response("not found", { status: 404 });
+                    }
+                  },
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/unit/**"],
+            setupFiles: ["./test/setup.ts"],
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
+          },
+        },
+      ],
+    },
+  };
+});
