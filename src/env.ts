@@ -23,11 +23,12 @@ const configSchema = z.object({
   CORS_ORIGINS: z.string().default("*"),
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   STUCK_AFTER_SECONDS: z.coerce.number().int().positive().default(300),
+  // wrangler hands a JSON-looking .dev.vars value over already parsed; a deployed secret arrives as a string.
   JWT_PRIVATE_KEY: z
-    .string({ error: "JWT_PRIVATE_KEY secret is missing" })
+    .union([z.string(), z.record(z.string(), z.unknown())], { error: "JWT_PRIVATE_KEY secret is missing" })
     .transform((s, ctx) => {
       try {
-        return jwkSchema.parse(JSON.parse(s));
+        return jwkSchema.parse(typeof s === "string" ? JSON.parse(s) : s);
       } catch {
         ctx.addIssue({ code: "custom", message: "JWT_PRIVATE_KEY must be an ES256 private JWK with a kid" });
         return z.NEVER;
