@@ -1,12 +1,24 @@
 /**
- * Routes a message batch to its consumer by queue name (one Worker consumes all four queues).
+ * One Worker consumes all four queues; this routes a batch to its consumer by queue name.
  */
 import type { Bindings } from "../src/env";
 import { log } from "../src/lib/log";
+import { consumeVerificationDeadLetters, consumeVerificationJobs } from "./verification-jobs";
+import { consumeWebhookDeadLetters, consumeWebhookDeliveries } from "./webhook-deliveries";
 
-export async function handleQueue(batch: MessageBatch, env: Bindings, ctx: ExecutionContext): Promise<void> {
-  void env;
-  void ctx;
-  log.warn("queue_unhandled", { queue: batch.queue, messages: batch.messages.length });
-  batch.retryAll();
+const consumers: Record<string, (batch: MessageBatch, env: Bindings) => Promise<void>> = {
+  "verification-jobs": consumeVerificationJobs,
+  "verification-jobs-dlq": consumeVerificationDeadLetters,
+  "webhook-deliveries": consumeWebhookDeliveries,
+  "webhook-deliveries-dlq": consumeWebhookDeadLetters,
+};
+
+export async function handleQueue(batch: MessageBatch, env: Bindings, _ctx: ExecutionContext): Promise<void> {
+  const consumer = consumers[batch.queue];
+  if (!consumer) {
+    log.error("queue_without_consumer", { queue: batch.queue, messages: batch.messages.length });
+    batch.retryAll();
+    return;
+  }
+  await consumer(batch, env);
 }

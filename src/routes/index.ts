@@ -5,10 +5,24 @@ import { createApp } from "../app";
 import { APP_VERSION } from "../version";
 import { DOCS_HTML } from "./docs/docs-page";
 import { healthRouter } from "./health/health.index";
+import { apiKeysRouter } from "./api-keys/api-keys.index";
+import { auditRouter } from "./audit/audit.index";
+import { authRouter } from "./auth/auth.index";
+import { meRouter } from "./me/me.index";
+import { usersRouter } from "./users/users.index";
+import { wellKnownRouter } from "./well-known/well-known.index";
+import { verificationsRouter } from "./verifications/verifications.index";
 
 export function buildApi() {
   const app = createApp();
   app.route("/", healthRouter);
+  app.route("/", wellKnownRouter);
+  app.route("/", authRouter);
+  app.route("/", meRouter);
+  app.route("/", usersRouter);
+  app.route("/", apiKeysRouter);
+  app.route("/", auditRouter);
+  app.route("/", verificationsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "X-API-Key" });

@@ -1,0 +1,65 @@
+/**
+ * Consumers of `verification-jobs` and its dead-letter queue.
+ * A job is parsed with its zod contract; a malformed message is acknowledged and logged (retrying cannot fix
+ * it). A job that throws is retried with exponential backoff (2^attempt seconds, at most 5 minutes); after
+ * `max_retries` (wrangler.toml) the queue moves it to `verification-jobs-dlq`, whose consumer sends the
+ * verification to manual review with PROCESSING_FAILED.
+ */
+import type { Bindings } from "../src/env";
+import { log } from "../src/lib/log";
+import { createServices } from "../src/services";
+import type { Services } from "../src/services";
+import { VerificationJobSchema, deadLetter, processJob } from "../src/verifications/processing";
+import type { LayerDeps } from "../src/pipeline/registry";
+
+export const backoffSeconds = (attempts: number) => Math.min(300, 2 ** Math.max(1, attempts));
+
+/** Layer dependencies built from the Worker's bindings (face engine, vision) — overridable in tests. */
+export function layerDeps(_services: Services): LayerDeps {
+  return {};
+}
+
+export async function consumeVerificationJobs(batch: MessageBatch, env: Bindings): Promise<void> {
+  const services = createServices(env);
+  const deps = { ...layerDeps(services), clock: () => performance.now() };
+  for (const msg of batch.messages) {
+    const parsed = VerificationJobSchema.safeParse(msg.body);
+    if (!parsed.success) {
+      log.error("verification_job_malformed", { message_id: msg.id, issues: parsed.error.issues.map((i) => i.path.join(".")) });
+      msg.ack();
+      continue;
+    }
+    let outcome;
+    try {
+      outcome = await processJob(services, parsed.data, deps);
+    } catch (err) {
+      log.warn("verification_job_failed", { message_id: msg.id, verification_id: parsed.data.verification_id, attempts: msg.attempts, error: err });
+      msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
+      continue;
+    }
+    log.info("verification_job_done", { verification_id: parsed.data.verification_id, outcome, attempts: msg.attempts });
+    msg.ack();
+  }
+}
+
+export async function consumeVerificationDeadLetters(batch: MessageBatch, env: Bindings): Promise<void> {
+  const services = createServices(env);
+  for (const msg of batch.messages) {
+    const parsed = VerificationJobSchema.safeParse(msg.body);
+    if (!parsed.success) {
+      log.error("verification_dead_letter_malformed", { message_id: msg.id });
+      msg.ack();
+      continue;
+    }
+    let outcome;
+    try {
+      outcome = await deadLetter(services, parsed.data);
+    } catch (err) {
+      log.error("verification_dead_letter_failed", { message_id: msg.id, verification_id: parsed.data.verification_id, error: err });
+      msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });
+      continue;
+    }
+    log.info("verification_dead_letter_done", { verification_id: parsed.data.verification_id, outcome });
+    msg.ack();
+  }
+}

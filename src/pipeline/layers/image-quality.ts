@@ -1,0 +1,71 @@
+/**
+ * Image quality measures over decoded RGBA, on a grayscale copy downscaled (area average) to at most 512 px:
+ * mean brightness (0–255), the fraction of clipped pixels, and sharpness as the variance of the Laplacian.
+ * Pure; used by the intake layer.
+ */
+export interface Rgba {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint8ClampedArray;
+}
+
+export interface QualityMeasures {
+  brightness: number;
+  clipped: number;
+  sharpness: number;
+  analysedWidth: number;
+  analysedHeight: number;
+}
+
+const MAX_SIDE = 512;
+
+/** Grayscale (Rec. 601 luma), area-averaged down so the longer side is at most `maxSide`. */
+export function toGrayDownscaled(img: Rgba, maxSide = MAX_SIDE): { width: number; height: number; gray: Float32Array } {
+  const scale = Math.max(1, Math.max(img.width, img.height) / maxSide);
+  const width = Math.max(1, Math.floor(img.width / scale));
+  const height = Math.max(1, Math.floor(img.height / scale));
+  const gray = new Float32Array(width * height);
+  const counts = new Uint32Array(width * height);
+  for (let y = 0; y < img.height; y++) {
+    const gy = Math.min(height - 1, Math.floor(y / scale));
+    for (let x = 0; x < img.width; x++) {
+      const gx = Math.min(width - 1, Math.floor(x / scale));
+      const i = (y * img.width + x) * 4;
+      const g = gy * width + gx;
+      gray[g] += 0.299 * img.data[i] + 0.587 * img.data[i + 1] + 0.114 * img.data[i + 2];
+      counts[g]++;
+    }
+  }
+  for (let i = 0; i < gray.length; i++) gray[i] /= counts[i] || 1;
+  return { width, height, gray };
+}
+
+export function measureQuality(img: Rgba): QualityMeasures {
+  const { width, height, gray } = toGrayDownscaled(img);
+  let sum = 0;
+  let clipped = 0;
+  for (const v of gray) {
+    sum += v;
+    if (v <= 5 || v >= 250) clipped++;
+  }
+  let lapSum = 0;
+  let lapSq = 0;
+  let n = 0;
+  for (let y = 1; y < height - 1; y++) {
+    for (let x = 1; x < width - 1; x++) {
+      const i = y * width + x;
+      const lap = gray[i - 1] + gray[i + 1] + gray[i - width] + gray[i + width] - 4 * gray[i];
+      lapSum += lap;
+      lapSq += lap * lap;
+      n++;
+    }
+  }
+  const mean = n ? lapSum / n : 0;
+  return {
+    brightness: gray.length ? sum / gray.length : 0,
+    clipped: gray.length ? clipped / gray.length : 0,
+    sharpness: n ? lapSq / n - mean * mean : 0,
+    analysedWidth: width,
+    analysedHeight: height,
+  };
+}

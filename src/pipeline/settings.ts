@@ -1,0 +1,34 @@
+/**
+ * Per-tenant decision settings, with documented defaults. Stored as JSON in tenant_settings with a version;
+ * the version used is stored with every decision so a decision can always be explained later.
+ */
+import { z } from "zod";
+
+export const DecisionSettingsSchema = z.object({
+  /** Relative weight of each layer's risk score in the total (layers not listed weigh 1; skipped layers are left out). */
+  layer_weights: z.record(z.string(), z.number().min(0).max(100)),
+  thresholds: z
+    .object({
+      /** Total risk at or below this → `verified`. */
+      verified_max: z.number().min(0).max(100),
+      /** Total risk at or above this → `not_verified`; in between → `manual_review`. */
+      reject_min: z.number().min(0).max(100),
+    })
+    .refine((t) => t.verified_max < t.reject_min, "verified_max must be below reject_min"),
+  /** A finding with one of these codes decides `not_verified` whatever the total. */
+  hard_fail_codes: z.array(z.string()),
+  /** A finding with one of these codes sends the case to a reviewer whatever the total. */
+  review_codes: z.array(z.string()),
+  /** Raw media is deleted this many days after upload (derived results stay). */
+  retention_days: z.number().int().min(1).max(3650),
+});
+
+export type DecisionSettings = z.infer<typeof DecisionSettingsSchema>;
+
+export const DEFAULT_SETTINGS: DecisionSettings = {
+  layer_weights: { intake: 1, exif: 1, ela: 1, face: 4, liveness: 3, vision: 1, duplicates: 3, geo: 1, mrz: 2, registry: 2 },
+  thresholds: { verified_max: 30, reject_min: 70 },
+  hard_fail_codes: ["NO_FACE", "FACE_MISMATCH", "SPOOF_SUSPECTED", "IMAGE_UNREADABLE", "DOCUMENT_EXPIRED", "REGISTRY_MISMATCH"],
+  review_codes: ["MULTIPLE_FACES", "DUPLICATE_FACE", "DUPLICATE_DOCUMENT", "PROCESSING_FAILED", "CHALLENGE_FAILED"],
+  retention_days: 30,
+};

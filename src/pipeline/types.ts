@@ -1,0 +1,69 @@
+/**
+ * The pipeline's contracts. A layer is a pure function of the verification's inputs (bytes and declared
+ * data) and a context (clock, settings, engines): no bindings, no fetch, no Date.now. It returns evidence:
+ * a status, a risk score 0–100 (0 = no sign of risk, 100 = certain problem) and findings with codes.
+ */
+export type LayerStatus = "passed" | "warning" | "failed" | "skipped";
+export type Severity = "info" | "warning" | "critical";
+
+export interface Finding {
+  code: string;
+  message: string;
+  severity: Severity;
+  data?: Record<string, unknown>;
+}
+
+export interface LayerResult {
+  layer: string;
+  status: LayerStatus;
+  /** Risk 0–100: 0 means this layer saw nothing wrong, 100 means it is sure something is wrong. */
+  score: number;
+  findings: Finding[];
+  ms: number;
+}
+
+export interface DeclaredData {
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string;
+  country: string | null;
+  documentType: string;
+  documentNumber: string | null;
+  documentIssuingCountry: string | null;
+  documentExpiry: string | null;
+  mrz: string[] | null;
+}
+
+export interface MediaInput {
+  kind: "document_front" | "document_back" | "selfie" | "selfie_frame";
+  bytes: Uint8Array;
+  contentType: string;
+  sha256: string;
+}
+
+export interface PipelineInputs {
+  verificationId: string;
+  tenantId: string;
+  declared: DeclaredData;
+  media: MediaInput[];
+  request: { country: string | null; ip: string | null };
+}
+
+export interface LayerContext {
+  /** Milliseconds clock for `ms` timings (performance.now in the Worker). */
+  clock: () => number;
+  /** Wall-clock time of the run (for expiry and date checks), ISO date `YYYY-MM-DD`. */
+  today: string;
+}
+
+export interface Layer {
+  name: string;
+  run(inputs: PipelineInputs, ctx: LayerContext): Promise<LayerResult>;
+}
+
+/** Runs `body` and fills in `ms`; a layer that throws becomes a thrown error for the consumer to retry. */
+export async function timed(layer: string, clock: () => number, body: () => Promise<Omit<LayerResult, "ms" | "layer">>): Promise<LayerResult> {
+  const start = clock();
+  const result = await body();
+  return { layer, ...result, ms: Math.round((clock() - start) * 100) / 100 };
+}

@@ -1,0 +1,158 @@
+/** Contracts of the verification lifecycle: create, upload, submit, read, list, stream, receipts, erasure, re-decision. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { errorResponses, jsonContent } from "../../lib/openapi";
+import { PageQuery, pageOf } from "../../lib/pagination";
+import { requireAuth } from "../../middleware/auth";
+import { STATUSES } from "../../verifications/status";
+import { CreateVerificationBody, Created, IdParam, MediaParams, MediaStored, Receipt, VerificationSchema, VerificationSummary } from "./verifications.schemas";
+
+const tags = ["Verifications"];
+const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearerAuth: [] }];
+export const writer = requireAuth({ roles: ["user", "admin"], scope: "verifications:write" });
+const reader = requireAuth({ roles: ["user", "admin", "reviewer", "auditor"], scope: "verifications:read" });
+
+// Raw bodies are checked by magic bytes in the handler; the schema only documents them.
+const binary = z.any().openapi({ type: "string", format: "binary" });
+
+export const createVerificationRoute = createRoute({
+  method: "post",
+  path: "/v1/verifications",
+  tags,
+  summary: "Create a verification",
+  description:
+    "JSON body: creates the verification (`created`). Multipart: a `data` part with the same JSON, image parts named `document_front`, `document_back`, `selfie`, `selfie_frame` (repeatable), and `submit=true` to create, upload and submit in one call. Consent must be granted (422 otherwise). Honours `Idempotency-Key`.",
+  middleware: [writer] as const,
+  security,
+  request: {
+    headers: z.object({ "idempotency-key": z.string().max(255).optional().openapi({ description: "Same key + same body → same response" }) }),
+    // `required: false` makes each validator run only for its own content type; the handler re-checks the JSON.
+    body: {
+      required: false,
+      content: {
+        "application/json": { schema: CreateVerificationBody },
+        "multipart/form-data": {
+          schema: z.object({
+            data: z.string().openapi({ description: "The JSON body as a string" }),
+            submit: z.enum(["true", "false"]).optional(),
+            document_front: binary.optional(),
+            document_back: binary.optional(),
+            selfie: binary.optional(),
+            selfie_frame: binary.optional(),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    201: jsonContent(Created, "Created (and, with submit=true, submitted: status `submitted`)"),
+    ...errorResponses(400, 401, 403, 409, 413, 415, 422, 429),
+  },
+});
+
+export const uploadMediaRoute = createRoute({
+  method: "put",
+  path: "/v1/verifications/{id}/media/{kind}",
+  tags,
+  summary: "Upload an image",
+  description:
+    "The raw image as the body (any Content-Type; the type is decided by magic bytes: JPEG, PNG or WebP) or multipart with a `file` part. At most 10 MB and 40 megapixels. A new document_front, document_back or selfie replaces the previous one; up to 8 selfie_frame images add up.",
+  middleware: [writer] as const,
+  security,
+  request: {
+    params: MediaParams,
+    body: {
+      required: false,
+      content: {
+        "image/jpeg": { schema: binary },
+        "image/png": { schema: binary },
+        "image/webp": { schema: binary },
+        "application/octet-stream": { schema: binary },
+        "multipart/form-data": { schema: z.object({ file: binary }) },
+      },
+    },
+  },
+  responses: { 201: jsonContent(MediaStored, "Stored"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429) },
+});
+
+export const submitRoute = createRoute({
+  method: "post",
+  path: "/v1/verifications/{id}/submit",
+  tags,
+  summary: "Submit for processing",
+  description: "Needs a document_front and a selfie. Enqueues the pipeline; follow progress with GET or the events stream.",
+  middleware: [writer] as const,
+  security,
+  request: { params: IdParam },
+  responses: { 202: jsonContent(z.object({ id: z.string(), status: z.literal("submitted") }), "Accepted"), ...errorResponses(401, 403, 404, 409, 422, 429) },
+});
+
+export const getVerificationRoute = createRoute({
+  method: "get",
+  path: "/v1/verifications/{id}",
+  tags,
+  summary: "Read a verification",
+  middleware: [reader] as const,
+  security,
+  request: { params: IdParam },
+  responses: { 200: jsonContent(VerificationSchema, "The verification with its evidence"), ...errorResponses(401, 403, 404, 429) },
+});
+
+export const listVerificationsRoute = createRoute({
+  method: "get",
+  path: "/v1/verifications",
+  tags,
+  summary: "List verifications",
+  middleware: [requireAuth({ roles: ["admin", "reviewer", "auditor"], scope: "verifications:read" })] as const,
+  security,
+  request: { query: PageQuery.extend({ status: z.enum(STATUSES).optional() }) },
+  responses: { 200: jsonContent(pageOf(VerificationSummary), "Newest first"), ...errorResponses(400, 401, 403, 429) },
+});
+
+export const eventsRoute = createRoute({
+  method: "get",
+  path: "/v1/verifications/{id}/events",
+  tags,
+  summary: "Stream status changes (server-sent events)",
+  description: "Each event: `id: <seq>`, `event: status`, `data: {seq, verification_id, from, status, reason, at}`. Send `Last-Event-ID` to resume. The stream ends after a final status.",
+  middleware: [requireAuth({ roles: ["user", "admin", "reviewer"], scope: "verifications:read" })] as const,
+  security,
+  request: { params: IdParam },
+  responses: { 200: { description: "text/event-stream", content: { "text/event-stream": { schema: z.string() } } }, ...errorResponses(401, 403, 404, 429) },
+});
+
+export const receiptRoute = createRoute({
+  method: "get",
+  path: "/v1/verifications/{id}/receipt",
+  tags,
+  summary: "Signed receipt of the result",
+  description: "A compact JWS over the decision, layer outcomes and image hashes, verifiable with /.well-known/jwks.json.",
+  middleware: [requireAuth({ roles: ["user", "admin", "reviewer"], scope: "verifications:read" })] as const,
+  security,
+  request: { params: IdParam },
+  responses: { 200: jsonContent(Receipt, "Signed result"), ...errorResponses(401, 403, 404, 409, 429) },
+});
+
+export const deleteVerificationRoute = createRoute({
+  method: "delete",
+  path: "/v1/verifications/{id}",
+  tags,
+  summary: "Erase the applicant's personal data and media",
+  description: "Clears every personal field, deletes every stored image and derived file, and returns a signed deletion receipt.",
+  middleware: [requireAuth({ roles: ["admin"], scope: "verifications:write" })] as const,
+  security,
+  request: { params: IdParam },
+  responses: { 200: jsonContent(Receipt, "Erased"), ...errorResponses(401, 403, 404, 429) },
+});
+
+export const redecideRoute = createRoute({
+  method: "post",
+  path: "/v1/verifications/{id}/redecide",
+  tags,
+  summary: "Re-decide under the current settings",
+  description: "Recomputes the decision from the stored layer results with the tenant's current settings; no layer runs again.",
+  middleware: [requireAuth({ roles: ["admin"] })] as const,
+  security: [{ bearerAuth: [] }],
+  request: { params: IdParam },
+  responses: { 200: jsonContent(VerificationSchema, "Re-decided"), ...errorResponses(401, 403, 404, 409) },
+});
+

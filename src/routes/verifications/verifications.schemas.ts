@@ -1,0 +1,98 @@
+/** Request and response schemas of the verification routes. */
+import { z } from "@hono/zod-openapi";
+import { STATUSES } from "../../verifications/status";
+
+const alpha2 = z.string().regex(/^[A-Za-z]{2}$/, "ISO 3166-1 alpha-2 country code").openapi({ example: "DE" });
+const isoDate = z.iso.date("a date as YYYY-MM-DD");
+
+export const CreateVerificationBody = z
+  .object({
+    applicant: z.object({
+      first_name: z.string().trim().min(1).max(100).openapi({ example: "Erika" }),
+      last_name: z.string().trim().min(1).max(100).openapi({ example: "Mustermann", description: "With a test key: VERIFIED, REJECTED, REVIEW or ERROR force the sandbox outcome" }),
+      date_of_birth: isoDate.refine((d) => d > "1900-01-01" && d < new Date().toISOString().slice(0, 10), "must be a past date after 1900").openapi({ example: "1984-08-12" }),
+      country: alpha2,
+      email: z.email().max(254).optional(),
+    }),
+    document: z.object({
+      type: z.enum(["passport", "id_card", "driving_licence", "residence_permit"]).openapi({ example: "id_card" }),
+      number: z.string().trim().min(1).max(64).optional().openapi({ example: "T22000129" }),
+      issuing_country: alpha2.optional(),
+      expiry_date: isoDate.optional(),
+      mrz: z.array(z.string().max(44)).min(2).max(3).optional().openapi({ description: "Machine-readable zone lines, if the client read them" }),
+    }),
+    consent: z.object({
+      granted: z.boolean().openapi({ description: "Must be true: the applicant agreed to the processing" }),
+      text_version: z.string().trim().min(1).max(64).openapi({ example: "2026-01" }),
+    }),
+    external_ref: z.string().max(128).optional().openapi({ description: "Your own reference for this applicant" }),
+  })
+  .strict()
+  .openapi("CreateVerification");
+
+export const Created = z
+  .object({
+    id: z.string().openapi({ example: "ver_0190f3a1b2c3d4e5f6a7b8c9" }),
+    status: z.enum(STATUSES),
+    mode: z.enum(["live", "test"]),
+    media: z.array(z.object({ media_id: z.string(), kind: z.string(), sha256: z.string(), width: z.number(), height: z.number() })).optional(),
+  })
+  .openapi("VerificationCreated");
+
+export const IdParam = z.object({
+  id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" }, example: "ver_0190f3a1b2c3d4e5f6a7b8c9" }),
+});
+
+export const MediaParams = IdParam.extend({
+  kind: z.enum(["document_front", "document_back", "selfie", "selfie_frame"]).openapi({ param: { name: "kind", in: "path" } }),
+});
+
+export const MediaStored = z
+  .object({ media_id: z.string(), kind: z.string(), sha256: z.string(), content_type: z.string(), bytes: z.number(), width: z.number(), height: z.number() })
+  .openapi("MediaStored");
+
+const Finding = z.object({ code: z.string(), message: z.string(), severity: z.enum(["info", "warning", "critical"]), data: z.record(z.string(), z.unknown()).optional() });
+
+export const VerificationSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(STATUSES),
+    mode: z.enum(["live", "test"]),
+    external_ref: z.string().nullable(),
+    applicant: z.object({ first_name: z.string(), last_name: z.string(), date_of_birth: z.string(), email: z.string().optional(), country: z.string().nullable() }).nullable(),
+    document: z.object({ type: z.string(), number_masked: z.string().nullable(), issuing_country: z.string().nullable(), expiry_date: z.string().nullable() }),
+    steps: z.array(z.object({ name: z.string(), status: z.string(), ms: z.number().nullable() })),
+    progress: z.number().openapi({ description: "0–100" }),
+    risk_score: z.number().nullable().openapi({ description: "0 (no risk) – 100" }),
+    decision: z.enum(["verified", "not_verified", "manual_review"]).nullable(),
+    reasons: z.array(z.string()).openapi({ description: "Machine-readable reason codes, most important first" }),
+    settings_version: z.number().nullable(),
+    layers: z.record(z.string(), z.object({ status: z.string(), score: z.number(), findings: z.array(Finding), ms: z.number() })),
+    review: z.object({ decision: z.string(), reason: z.string(), reviewer_id: z.string(), at: z.string().nullable() }).nullable(),
+    media: z.array(MediaStored.extend({ uploaded_at: z.string().nullable(), purged: z.boolean() })),
+    history: z.array(z.object({ from: z.string().nullable(), to: z.string(), reason: z.string().nullable(), at: z.string().nullable() })),
+    timings: z.record(z.string(), z.unknown()),
+    erased: z.boolean(),
+    created_at: z.string().nullable(),
+    updated_at: z.string().nullable(),
+  })
+  .openapi("Verification");
+
+export const VerificationSummary = z
+  .object({
+    id: z.string(),
+    status: z.enum(STATUSES),
+    mode: z.enum(["live", "test"]),
+    external_ref: z.string().nullable(),
+    decision: z.string().nullable(),
+    risk_score: z.number().nullable(),
+    created_at: z.string(),
+    completed_at: z.string().nullable(),
+  })
+  .openapi("VerificationSummary");
+
+export const Receipt = z
+  .object({ receipt: z.string().openapi({ description: "Compact JWS (ES256); verify with /.well-known/jwks.json" }), kid: z.string(), payload: z.record(z.string(), z.unknown()) })
+  .openapi("SignedReceipt");
+
+export const ReviewBody = z.object({ decision: z.enum(["approve", "reject"]), reason: z.string().trim().min(3).max(1000) }).strict();

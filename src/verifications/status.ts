@@ -1,0 +1,28 @@
+/**
+ * The verification status machine. Any transition not listed here is refused (409 INVALID_TRANSITION).
+ *   created → submitted → processing → verified | not_verified | manual_review | error
+ *   manual_review → verified | not_verified            (a reviewer)
+ *   submitted | processing → manual_review              (dead letter: PROCESSING_FAILED)
+ *   verified | not_verified | manual_review → each other (an admin's re-decision under new settings)
+ */
+export const STATUSES = ["created", "submitted", "processing", "verified", "not_verified", "manual_review", "error"] as const;
+export type Status = (typeof STATUSES)[number];
+
+export type TransitionCause = "submit" | "start" | "decide" | "review" | "dead_letter" | "redecide";
+
+const ALLOWED: Record<TransitionCause, Partial<Record<Status, Status[]>>> = {
+  submit: { created: ["submitted"] },
+  start: { submitted: ["processing"] },
+  decide: { processing: ["verified", "not_verified", "manual_review", "error"] },
+  review: { manual_review: ["verified", "not_verified"] },
+  dead_letter: { submitted: ["manual_review"], processing: ["manual_review"] },
+  redecide: { verified: ["not_verified", "manual_review"], not_verified: ["verified", "manual_review"], manual_review: ["verified", "not_verified"] },
+};
+
+export function canTransition(from: Status, to: Status, cause: TransitionCause): boolean {
+  return ALLOWED[cause][from]?.includes(to) ?? false;
+}
+
+/** States in which the pipeline will not run again. */
+export const FINAL_STATUSES: readonly Status[] = ["verified", "not_verified", "manual_review", "error"];
+export const isFinal = (s: Status) => FINAL_STATUSES.includes(s);

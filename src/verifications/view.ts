@@ -1,0 +1,94 @@
+/**
+ * The API representation of a verification: status, steps with per-step status and timing, progress, the
+ * decision with reasons, each layer's evidence, the review, and timings. Personal data is decrypted only here,
+ * for the caller who is allowed to read it; the document number is masked.
+ */
+import { desc, eq } from "drizzle-orm";
+import type { Services } from "../services";
+import { layerResults, reviews } from "../db/schema";
+import { LIVE_LAYER_NAMES } from "../pipeline/registry";
+import type { MediaRow } from "./media";
+import { listMedia } from "./media";
+import type { VerificationRow } from "./service";
+import { listTransitions } from "./service";
+
+const mask = (n: string) => (n.length <= 4 ? "•".repeat(n.length) : `${"•".repeat(n.length - 4)}${n.slice(-4)}`);
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function mediaView(m: MediaRow) {
+  return { media_id: m.id, kind: m.kind, sha256: m.sha256, content_type: m.contentType, bytes: m.bytes, width: m.width, height: m.height, uploaded_at: iso(m.createdAt), purged: m.purgedAt !== null };
+}
+
+export function summaryView(v: VerificationRow) {
+  return {
+    id: v.id,
+    status: v.status,
+    mode: v.mode,
+    external_ref: v.externalRef,
+    decision: v.decision,
+    risk_score: v.riskScore,
+    created_at: iso(v.createdAt)!,
+    completed_at: iso(v.completedAt),
+  };
+}
+
+export async function verificationView(s: Services, v: VerificationRow) {
+  const [layers, transitions, mediaRows, [review]] = await Promise.all([
+    s.db.select().from(layerResults).where(eq(layerResults.verificationId, v.id)),
+    listTransitions(s, v.id),
+    listMedia(s, v.id),
+    s.db.select().from(reviews).where(eq(reviews.verificationId, v.id)).orderBy(desc(reviews.createdAt)).limit(1),
+  ]);
+
+  let applicant = null;
+  if (v.applicantEnc) {
+    const a = await s.crypto.decryptJson<{ first_name: string; last_name: string; date_of_birth: string; email?: string }>(v.tenantId, v.applicantEnc);
+    applicant = { ...a, country: v.country };
+  }
+  const number = v.documentNumberEnc ? mask(await s.crypto.decrypt(v.tenantId, v.documentNumberEnc)) : null;
+
+  const expected = v.mode === "test" ? ["sandbox"] : LIVE_LAYER_NAMES();
+  const byName = new Map(layers.map((l) => [l.layer, l]));
+  const names = [...expected, ...layers.map((l) => l.layer).filter((n) => !expected.includes(n))];
+  const running = v.status === "processing";
+  const steps = names.map((name) => {
+    const r = byName.get(name);
+    return r ? { name, status: r.status, ms: r.ms } : { name, status: running ? "running" : "pending", ms: null };
+  });
+  const done = steps.filter((st) => byName.has(st.name)).length;
+  const progress =
+    { created: 0, submitted: 10, processing: 10 + Math.round((80 * done) / Math.max(1, steps.length)) }[v.status as "created" | "submitted" | "processing"] ?? 100;
+
+  const queueWait = v.submittedAt && v.processingStartedAt ? v.processingStartedAt - v.submittedAt : null;
+  return {
+    id: v.id,
+    status: v.status,
+    mode: v.mode,
+    external_ref: v.externalRef,
+    applicant,
+    document: { type: v.documentType, number_masked: number, issuing_country: v.documentIssuingCountry, expiry_date: v.documentExpiry },
+    steps,
+    progress,
+    risk_score: v.riskScore,
+    decision: v.decision,
+    reasons: v.reasons ?? [],
+    settings_version: v.settingsVersion,
+    layers: Object.fromEntries(layers.map((l) => [l.layer, { status: l.status, score: l.score, findings: l.findings, ms: l.ms }])),
+    review: review ? { decision: review.decision, reason: review.reason, reviewer_id: review.reviewerId, at: iso(review.createdAt) } : null,
+    media: mediaRows.map(mediaView),
+    history: transitions.map((t) => ({ from: t.fromStatus, to: t.toStatus, reason: t.reason, at: iso(t.createdAt) })),
+    timings: {
+      created_at: iso(v.createdAt),
+      submitted_at: iso(v.submittedAt),
+      processing_started_at: iso(v.processingStartedAt),
+      completed_at: iso(v.completedAt),
+      queue_wait_ms: queueWait,
+      processing_ms: v.completedAt && v.processingStartedAt ? v.completedAt - v.processingStartedAt : null,
+      total_ms: v.completedAt && v.submittedAt ? v.completedAt - v.submittedAt : null,
+      layers_ms: Object.fromEntries(layers.map((l) => [l.layer, l.ms])),
+    },
+    erased: v.erasedAt !== null,
+    created_at: iso(v.createdAt),
+    updated_at: iso(v.updatedAt),
+  };
+}
