@@ -36,7 +36,8 @@ function keys(config: Config) {
   let entry = cache.get(jwk.kid + jwk.x);
   if (!entry) {
     entry = (async () => {
-      const { d: _d, ...pub } = jwk;
+      // Drop the private part and its `key_ops: ["sign"]`, which a public key cannot be imported with.
+      const { d: _d, key_ops: _ops, ext: _ext, ...pub } = jwk;
       const privateKey = (await importJWK({ ...jwk, alg: ALG }, ALG)) as CryptoKey;
       const publicKey = (await importJWK({ ...pub, alg: ALG }, ALG)) as CryptoKey;
       const exported = await exportJWK(publicKey);

@@ -1,0 +1,8 @@
+import { createRouter } from "../../app";
+import { createApiKeyHandler, listApiKeysHandler, revokeApiKeyHandler } from "./api-keys.handlers";
+import { createApiKeyRoute, listApiKeysRoute, revokeApiKeyRoute } from "./api-keys.routes";
+
+export const apiKeysRouter = createRouter()
+  .openapi(createApiKeyRoute, createApiKeyHandler)
+  .openapi(listApiKeysRoute, listApiKeysHandler)
+  .openapi(revokeApiKeyRoute, revokeApiKeyHandler);

@@ -1,0 +1,5 @@
+import { createRouter } from "../../app";
+import { listAuditHandler, verifyAuditHandler } from "./audit.handlers";
+import { listAuditRoute, verifyAuditRoute } from "./audit.routes";
+
+export const auditRouter = createRouter().openapi(verifyAuditRoute, verifyAuditHandler).openapi(listAuditRoute, listAuditHandler);

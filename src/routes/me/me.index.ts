@@ -1,0 +1,5 @@
+import { createRouter } from "../../app";
+import { deleteMeHandler, getMeHandler, patchMeHandler } from "./me.handlers";
+import { deleteMe, getMe, patchMe } from "./me.routes";
+
+export const meRouter = createRouter().openapi(getMe, getMeHandler).openapi(patchMe, patchMeHandler).openapi(deleteMe, deleteMeHandler);

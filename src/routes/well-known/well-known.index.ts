@@ -1,0 +1,5 @@
+import { createRouter } from "../../app";
+import { jwksHandler } from "./well-known.handlers";
+import { jwks } from "./well-known.routes";
+
+export const wellKnownRouter = createRouter().openapi(jwks, jwksHandler);
