@@ -8,6 +8,7 @@ import { handleScheduled } from "./jobs/scheduled";
 
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { VerificationEvents } from "../durable-objects/verification-events";
+export { AuditChain } from "../durable-objects/audit-chain";
 
 const api = buildApi();
 

@@ -9,6 +9,7 @@ import { auditEvents } from "../db/schema";
 import { sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
 import type { RequestMeta } from "../types";
+import type { AuditChain } from "../../durable-objects/audit-chain";
 
 export const GENESIS_HASH = "0".repeat(64);
 
@@ -22,7 +23,7 @@ export interface AuditInput {
   metadata?: Record<string, unknown>;
 }
 
-type AuditRow = typeof auditEvents.$inferSelect;
+export type AuditRow = typeof auditEvents.$inferSelect;
 
 /** The exact bytes that are hashed: every stored field but `hash`, in a fixed order. */
 export function canonicalAudit(row: Omit<AuditRow, "hash">): string {
@@ -37,45 +38,47 @@ export interface AuditLog {
   verify(tenantId: string): Promise<{ valid: true; events: number } | { valid: false; events: number; broken_at: { id: string; seq: number; reason: string } }>;
 }
 
-export function createAuditLog(db: Db, now: () => number): AuditLog {
+/**
+ * Appends one event after the tenant's current head. Only the tenant's AuditChain Durable Object calls this,
+ * one append at a time; the unique (tenant_id, seq) index turns any other writer's race into an error, never
+ * into a forked chain.
+ */
+export async function appendToChain(db: Db, input: AuditInput, meta: Partial<RequestMeta>, now: number): Promise<AuditRow> {
+  const [last] = await db
+    .select({ seq: auditEvents.seq, hash: auditEvents.hash })
+    .from(auditEvents)
+    .where(eq(auditEvents.tenantId, input.tenantId))
+    .orderBy(desc(auditEvents.seq))
+    .limit(1);
+  const base = {
+    id: newId("aud", now),
+    tenantId: input.tenantId,
+    seq: (last?.seq ?? 0) + 1,
+    actorType: input.actorType,
+    actorId: input.actorId ?? null,
+    action: input.action,
+    targetType: input.targetType ?? null,
+    targetId: input.targetId ?? null,
+    ip: meta.ip ?? null,
+    userAgent: meta.userAgent?.slice(0, 512) ?? null,
+    metadata: input.metadata ? JSON.stringify(input.metadata) : null,
+    createdAt: now,
+    prevHash: last?.hash ?? GENESIS_HASH,
+  };
+  const row: AuditRow = { ...base, hash: await sha256Hex(canonicalAudit(base)) };
+  await db.insert(auditEvents).values(row);
+  return row;
+}
+
+export function createAuditLog(db: Db, chains: DurableObjectNamespace<AuditChain>, now: () => number): AuditLog {
   return {
-    async append(input, meta = {}) {
-      // D1 serialises writes but our read-then-insert is two statements: on a seq collision, read again.
-      for (let attempt = 0; ; attempt++) {
-        const [last] = await db
-          .select({ seq: auditEvents.seq, hash: auditEvents.hash })
-          .from(auditEvents)
-          .where(eq(auditEvents.tenantId, input.tenantId))
-          .orderBy(desc(auditEvents.seq))
-          .limit(1);
-        const base = {
-          id: newId("aud"),
-          tenantId: input.tenantId,
-          seq: (last?.seq ?? 0) + 1,
-          actorType: input.actorType,
-          actorId: input.actorId ?? null,
-          action: input.action,
-          targetType: input.targetType ?? null,
-          targetId: input.targetId ?? null,
-          ip: meta.ip ?? null,
-          userAgent: meta.userAgent?.slice(0, 512) ?? null,
-          metadata: input.metadata ? JSON.stringify(input.metadata) : null,
-          createdAt: now(),
-          prevHash: last?.hash ?? GENESIS_HASH,
-        };
-        const row: AuditRow = { ...base, hash: await sha256Hex(canonicalAudit(base)) };
-        try {
-          await db.insert(auditEvents).values(row);
-          return row;
-        } catch (err) {
-          if (attempt < 8 && /UNIQUE/i.test(String((err as Error)?.message) + String((err as Error)?.cause))) continue;
-          throw err;
-        }
-      }
+    append(input, meta = {}) {
+      const stub = chains.get(chains.idFromName(input.tenantId));
+      // Only the request fields the chain stores cross the RPC boundary.
+      return stub.append(input, { ip: meta.ip ?? null, userAgent: meta.userAgent ?? null }, now()) as Promise<AuditRow>;
     },
 
-    async verify(tenantId) {
-      let prevHash = GENESIS_HASH;
+    async verify(tenantId) {      let prevHash = GENESIS_HASH;
       let expectedSeq = 1;
       let count = 0;
       let cursor = 0;

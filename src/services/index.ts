@@ -23,7 +23,7 @@ export interface Services {
   crypto: TenantCrypto;
   tokens: TokenService;
   audit: AuditLog;
-  bindings: Pick<Bindings, "DB" | "MEDIA" | "MODELS" | "VERIFICATION_JOBS" | "WEBHOOK_DELIVERIES" | "RATE_LIMITER" | "VERIFICATION_EVENTS" | "AI">;
+  bindings: Pick<Bindings, "DB" | "MEDIA" | "MODELS" | "VERIFICATION_JOBS" | "WEBHOOK_DELIVERIES" | "RATE_LIMITER" | "VERIFICATION_EVENTS" | "AUDIT_CHAIN" | "AI">;
 }
 
 export function createServices(env: Bindings, now: () => number = Date.now): Services {
@@ -35,7 +35,7 @@ export function createServices(env: Bindings, now: () => number = Date.now): Ser
     now,
     crypto: createTenantCrypto(config.DATA_ENCRYPTION_KEY),
     tokens: createTokenService(config),
-    audit: createAuditLog(db, now),
+    audit: createAuditLog(db, env.AUDIT_CHAIN, now),
     bindings: env,
   };
 }

@@ -34,6 +34,7 @@ export const readyHandler: RouteHandler<typeof ready, AppEnv> = async (c) => {
       queue_webhook_deliveries: present(b.WEBHOOK_DELIVERIES, "send"),
       durable_object_rate_limiter: present(b.RATE_LIMITER, "idFromName"),
       durable_object_verification_events: present(b.VERIFICATION_EVENTS, "idFromName"),
+      durable_object_audit_chain: present(b.AUDIT_CHAIN, "idFromName"),
     }).map(async ([name, fn]) => [name, await timed(fn)] as const),
   );
   const checks = Object.fromEntries(entries);
