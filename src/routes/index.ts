@@ -12,6 +12,8 @@ import { meRouter } from "./me/me.index";
 import { usersRouter } from "./users/users.index";
 import { wellKnownRouter } from "./well-known/well-known.index";
 import { verificationsRouter } from "./verifications/verifications.index";
+import { reviewRouter } from "./review/review.index";
+import { settingsRouter } from "./settings/settings.index";
 
 export function buildApi() {
   const app = createApp();
@@ -23,6 +25,8 @@ export function buildApi() {
   app.route("/", apiKeysRouter);
   app.route("/", auditRouter);
   app.route("/", verificationsRouter);
+  app.route("/", reviewRouter);
+  app.route("/", settingsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "X-API-Key" });
