@@ -1,0 +1,122 @@
+/**
+ * workerd adapter: onnxruntime-web (WebAssembly backend) as an {@link OrtRuntime}, and the R2 model
+ * loader. The only face-engine file that knows about Workers.
+ *
+ * workerd forbids compiling WebAssembly from bytes at run time, so the ORT wasm binary is imported
+ * as a module (compiled at deploy time) and ORT is handed a tiny placeholder `wasmBinary`;
+ * while ORT initialises, `WebAssembly.instantiate` is wrapped so that a call with the placeholder
+ * instantiates the imported module instead. Single-threaded, no proxy worker.
+ */
+import * as ort from "onnxruntime-web/wasm";
+import ortWasmModule from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
+import { createFaceEngine, type FaceEngine } from "./engine";
+import { FaceEngineError } from "./errors";
+import { MANIFESTS } from "./manifest";
+import type { FloatTensor, ModelSession, OrtRuntime } from "./runtime";
+
+// "\0asm", version 1, then bytes no real module has at that position.
+const PLACEHOLDER = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x65, 0x6b, 0x79, 0x63, 0x2d, 0x6f, 0x72, 0x74]);
+
+function isPlaceholder(source: unknown): boolean {
+  let bytes: Uint8Array | undefined;
+  if (source instanceof ArrayBuffer) bytes = new Uint8Array(source);
+  else if (ArrayBuffer.isView(source)) bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  if (!bytes || bytes.byteLength !== PLACEHOLDER.byteLength) return false;
+  return bytes.every((b, i) => b === PLACEHOLDER[i]);
+}
+
+let patched = false;
+
+/**
+ * Routes `WebAssembly.instantiate(placeholder, imports)` to the imported module. Installed once and
+ * left in place: it only touches calls carrying the placeholder bytes.
+ */
+function patchInstantiate(): void {
+  if (patched) return;
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  ort.env.wasm.wasmBinary = PLACEHOLDER.slice().buffer;
+  ort.env.logLevel = "error";
+  const original = WebAssembly.instantiate.bind(WebAssembly) as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>;
+  WebAssembly.instantiate = ((source: unknown, imports?: WebAssembly.Imports) =>
+    isPlaceholder(source)
+      ? (original(ortWasmModule, imports) as Promise<WebAssembly.Instance>).then((instance) => ({ instance, module: ortWasmModule }))
+      : original(source, imports)) as typeof WebAssembly.instantiate;
+  patched = true;
+}
+
+/**
+ * onnxruntime-web in workerd. Runs are serialised: the single-threaded backend gains nothing from
+ * overlapping them.
+ *
+ * @example
+ * const engine = createFaceEngine({ loadModel: r2ModelLoader(env.MODELS), runtime: ortWebRuntime() });
+ */
+export function ortWebRuntime(): OrtRuntime {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    name: "onnxruntime-web/wasm",
+    async createSession(model: Uint8Array): Promise<ModelSession> {
+      patchInstantiate();
+      const session = await serial(() =>
+        ort.InferenceSession.create(model, { executionProviders: ["wasm"], graphOptimizationLevel: "all" }),
+      );
+      return {
+        run: (feeds: Record<string, FloatTensor>) =>
+          serial(async () => {
+            const input: Record<string, ort.Tensor> = {};
+            for (const [k, v] of Object.entries(feeds)) input[k] = new ort.Tensor("float32", v.data, v.dims);
+            const out = await session.run(input);
+            const result: Record<string, FloatTensor> = {};
+            for (const [k, v] of Object.entries(out)) result[k] = { data: v.data as Float32Array, dims: v.dims };
+            return result;
+          }),
+      };
+    },
+  };
+}
+
+/**
+ * Loads model files from an R2 bucket (keys = file names) and checks each against the sha256 in
+ * its manifest, so a stale or corrupted upload fails loudly instead of scoring wrongly.
+ */
+export function r2ModelLoader(bucket: R2Bucket): (file: string) => Promise<Uint8Array> {
+  const expected = new Map(Object.values(MANIFESTS).map((m) => [m.file, m.sha256]));
+  return async (file) => {
+    const object = await bucket.get(file);
+    if (!object) throw new FaceEngineError("MODEL_UNAVAILABLE", `model ${file} is not in the MODELS bucket (run scripts/models.mjs)`);
+    const bytes = new Uint8Array(await object.arrayBuffer());
+    const want = expected.get(file);
+    if (want) {
+      const got = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+      if (got !== want) throw new FaceEngineError("MODEL_UNAVAILABLE", `model ${file} in R2 has sha256 ${got}, manifest says ${want}`);
+    }
+    return bytes;
+  };
+}
+
+let engine: FaceEngine | undefined;
+let currentBucket: R2Bucket | undefined;
+
+/**
+ * The isolate's face engine: models are fetched from `bucket` and sessions created once per
+ * isolate, on first use. Sessions are keyed by file name (each file is sha256-checked against its
+ * manifest), so they stay valid whichever `env` object a request brings.
+ *
+ * @example
+ * const { faces } = await workerFaceEngine(env.MODELS).analyze(bytes, { embed: true });
+ */
+export function workerFaceEngine(bucket: R2Bucket): FaceEngine {
+  currentBucket = bucket;
+  engine ??= createFaceEngine({
+    loadModel: (file) => r2ModelLoader(currentBucket as R2Bucket)(file),
+    runtime: ortWebRuntime(),
+    now: () => performance.now(),
+  });
+  return engine;
+}
