@@ -59,7 +59,7 @@ async function main() {
   await ensureDevVars();
   console.log("[dev] applying D1 migrations to the local database…");
   run(["d1", "migrations", "apply", "DB", "--local"]);
-  await optionalStep("scripts/models.mjs", "uploadModels", "checking and uploading ONNX models to local R2");
+  await optionalStep("scripts/models.mjs", "ensureModels", "checking the ONNX models and putting them in local R2");
   const seed = await optionalStep("scripts/seed.mjs", "seedDemo", "seeding the demo tenant");
   const args = ["dev", "--local", ...process.argv.slice(2)];
   console.log(`[dev] wrangler ${args.join(" ")}`);
