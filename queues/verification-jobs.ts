@@ -11,19 +11,20 @@ import { createServices } from "../src/services";
 import type { Services } from "../src/services";
 import { VerificationJobSchema, deadLetter, processJob } from "../src/verifications/processing";
 import type { LayerDeps } from "../src/pipeline/registry";
+import { workerFaceEngine } from "../src/face/ort-web-runtime";
 
 export const backoffSeconds = (attempts: number) => Math.min(300, 2 ** Math.max(1, attempts));
 
-/** Layer dependencies built from the Worker's bindings (face engine, vision) — overridable in tests. */
-export function layerDeps(_services: Services): LayerDeps {
-  return {};
+/** Layer dependencies built from the Worker's bindings: the isolate-cached face engine over the MODELS bucket. */
+export function layerDeps(services: Services): LayerDeps {
+  return { engine: workerFaceEngine(services.bindings.MODELS) };
 }
 
 /**
- * Messages of a batch run a few at a time: the pipeline spends much of its time waiting on D1, R2 and
+ * Messages of a batch run two at a time: the pipeline spends much of its time waiting on D1, R2 and
  * Durable Objects, while decoded images bound how many can be in memory at once.
  */
-export const BATCH_CONCURRENCY = 3;
+export const BATCH_CONCURRENCY = 2;
 
 async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
   let next = 0;

@@ -11,8 +11,10 @@ import { layerResults, verifications } from "../db/schema";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import { decide } from "../pipeline/decision";
-import { liveLayers } from "../pipeline/registry";
+import { livePipeline } from "../pipeline/registry";
 import type { LayerDeps } from "../pipeline/registry";
+import type { ChallengeStep } from "../face/challenge";
+import { d1Gallery, rememberFace } from "./gallery";
 import { runPipeline } from "../pipeline/run";
 import { sandboxLayer, sandboxOutcome } from "../pipeline/sandbox";
 import type { LayerResult } from "../pipeline/types";
@@ -89,7 +91,10 @@ export async function processJob(s: Services, job: VerificationJob, deps: LayerD
   };
   const ctx = { clock: deps.clock, today: new Date(s.now()).toISOString().slice(0, 10) };
   const test = v.mode === "test";
-  const results = await runPipeline(test ? [sandboxLayer] : liveLayers(deps), inputs, ctx);
+  const issued = v.challenge as { steps?: ChallengeStep[]; mirrored?: boolean } | null;
+  const challenge = issued?.steps?.length ? { steps: issued.steps, mirrored: issued.mirrored ?? false } : null;
+  const pipeline = test ? { layers: [sandboxLayer], analyses: null } : livePipeline(deps, { gallery: d1Gallery(s, v, declared), challenge });
+  const results = await runPipeline(pipeline.layers, inputs, ctx);
   await storeLayerResults(s, v, results);
 
   const { version, settings } = await getSettings(s.db, v.tenantId);
@@ -113,7 +118,13 @@ export async function processJob(s: Services, job: VerificationJob, deps: LayerD
       completedAt: s.now(),
     },
   });
-  return decided ? "decided" : "lost_race";
+  if (!decided) return "lost_race";
+  // Faces of verified (and in-review, possibly approved later) applicants feed the tenant's 1:N duplicate search.
+  if (pipeline.analyses && (to === "verified" || to === "manual_review")) {
+    const embedding = await pipeline.analyses.selfieEmbedding(inputs);
+    if (embedding) await rememberFace(s, v, embedding);
+  }
+  return "decided";
 }
 
 /** A job that exhausted its retries: the verification goes to a reviewer with PROCESSING_FAILED. */

@@ -47,7 +47,7 @@ export async function verificationView(s: Services, v: VerificationRow) {
   }
   const number = v.documentNumberEnc ? mask(await s.crypto.decrypt(v.tenantId, v.documentNumberEnc)) : null;
 
-  const expected = v.mode === "test" ? ["sandbox"] : LIVE_LAYER_NAMES();
+  const expected: string[] = v.mode === "test" ? ["sandbox"] : [...LIVE_LAYER_NAMES];
   const byName = new Map(layers.map((l) => [l.layer, l]));
   const names = [...expected, ...layers.map((l) => l.layer).filter((n) => !expected.includes(n))];
   const running = v.status === "processing";

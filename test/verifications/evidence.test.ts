@@ -8,7 +8,8 @@ import worker from "../../src/index";
 import { call, expectErrorShape } from "../helpers/http";
 import type { TenantFixture } from "../helpers/identity";
 import { apiKeyHeader, bearer, createApiKey, createUserWithRole, registerTenant } from "../helpers/identity";
-import { flatJpeg, texturedJpeg } from "../helpers/images";
+import { texturedJpeg } from "../helpers/images";
+import { documentPortrait, selfiePortrait } from "../helpers/portraits";
 import { createBody, createVerification, upload, waitForFinal } from "../helpers/verifications";
 import { SELF } from "cloudflare:test";
 
@@ -143,19 +144,18 @@ describe("settings, re-decision and review", () => {
   it("re-deciding under stricter settings changes the decision without re-running layers, and records the settings version", async () => {
     const admin = await registerTenant();
     const adminKey = apiKeyHeader((await createApiKey(admin.accessToken)).key);
-    // A blurred document: intake warns (risk 20 of 100 on that layer), which the default thresholds still verify.
     const { id } = await createVerification(adminKey);
-    await upload(adminKey, id, "document_front", flatJpeg());
-    await upload(adminKey, id, "selfie", texturedJpeg(480, 480, 23));
+    await upload(adminKey, id, "document_front", documentPortrait());
+    await upload(adminKey, id, "selfie", selfiePortrait());
     await call(`/v1/verifications/${id}/submit`, { method: "POST", headers: adminKey });
     const v = await waitForFinal(adminKey, id);
     expect(v.status).toBe("verified");
-    expect(v.risk_score).toBe(20);
+    expect(v.risk_score).toBeGreaterThan(0.5);
     const layerMs = v.layers.intake.ms;
     const inconsistent = await call("/v1/settings", { method: "PATCH", headers: bearer(admin.accessToken), json: { thresholds: { verified_max: 80, reject_min: 20 } } });
     expectErrorShape(inconsistent, 400, "VALIDATION_ERROR");
     expect((await call("/v1/settings", { headers: bearer(admin.accessToken) })).data.version).toBe(0);
-    const strict = await call("/v1/settings", { method: "PATCH", headers: bearer(admin.accessToken), json: { thresholds: { verified_max: 5, reject_min: 15 } } });
+    const strict = await call("/v1/settings", { method: "PATCH", headers: bearer(admin.accessToken), json: { thresholds: { verified_max: 0, reject_min: 0.5 } } });
     expect(strict.status).toBe(200);
     expect(strict.data.version).toBe(1);
     const re = await call(`/v1/verifications/${v.id}/redecide`, { method: "POST", headers: bearer(admin.accessToken) });

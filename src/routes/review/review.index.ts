@@ -10,6 +10,7 @@ import { newId } from "../../lib/ids";
 import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { PageQuery, page, pageOf } from "../../lib/pagination";
 import { requestMeta, requireAuth } from "../../middleware/auth";
+import { forgetFace } from "../../verifications/gallery";
 import { loadVerification, transition } from "../../verifications/service";
 import { summaryView, verificationView } from "../../verifications/view";
 import { ApiError } from "../../lib/errors";
@@ -67,6 +68,8 @@ export const reviewRouter = createRouter()
       set: { decision: to },
     });
     if (!moved) throw new ApiError("CONFLICT", "Another reviewer settled this case first");
+    // A rejected applicant's face is not kept for duplicate search.
+    if (to === "not_verified") await forgetFace(s, v.id);
     await s.db.insert(reviews).values({ id: newId("rev"), tenantId: v.tenantId, verificationId: v.id, reviewerId: principal.userId, decision, reason, createdAt: s.now() });
     return c.json((await verificationView(s, v)) as never, 200);
   });

@@ -30,7 +30,10 @@ import type {
   redecideRoute,
   submitRoute,
   uploadMediaRoute,
+  challengeRoute,
 } from "./verifications.routes";
+import { createChallenge } from "../../face/challenge";
+import { newId } from "../../lib/ids";
 import { CreateVerificationBody } from "./verifications.schemas";
 
 const actorOf = (c: Context<AppEnv>) => {
@@ -231,4 +234,17 @@ export const redecideHandler: RouteHandler<typeof redecideRoute, AppEnv> = async
     Object.assign(v, set);
   }
   return c.json((await verificationView(s, v)) as never, 200);
+};
+
+/** Uniform random numbers from the CSPRNG, so a challenge cannot be predicted. */
+const secureRandom = () => crypto.getRandomValues(new Uint32Array(1))[0] / 2 ** 32;
+
+export const challengeHandler: RouteHandler<typeof challengeRoute, AppEnv> = async (c) => {
+  const s = c.var.services;
+  const v = await loadVerification(s, c.var.principal, c.req.valid("param").id);
+  if (v.status !== "created") throw new ApiError("INVALID_TRANSITION", `A challenge can be issued only before submission; the verification is ${v.status}`);
+  const body = (c.req.valid("json") ?? {}) as { mirrored?: boolean };
+  const challenge = { id: newId("chl", s.now()), steps: createChallenge(secureRandom), mirrored: body.mirrored ?? false, issued_at: new Date(s.now()).toISOString() };
+  await s.db.update(verifications).set({ challenge, updatedAt: s.now() }).where(and(eq(verifications.id, v.id), eq(verifications.status, "created")));
+  return c.json({ challenge_id: challenge.id, steps: challenge.steps, mirrored: challenge.mirrored, issued_at: challenge.issued_at, frames_expected: challenge.steps.length }, 201);
 };

@@ -11,4 +11,5 @@ export const verificationsRouter = createRouter()
   .openapi(r.eventsRoute, h.eventsHandler)
   .openapi(r.receiptRoute, h.receiptHandler)
   .openapi(r.deleteVerificationRoute, h.deleteVerificationHandler)
-  .openapi(r.redecideRoute, h.redecideHandler);
+  .openapi(r.redecideRoute, h.redecideHandler)
+  .openapi(r.challengeRoute, h.challengeHandler);

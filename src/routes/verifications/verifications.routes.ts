@@ -156,3 +156,22 @@ export const redecideRoute = createRoute({
   responses: { 200: jsonContent(VerificationSchema, "Re-decided"), ...errorResponses(401, 403, 404, 409) },
 });
 
+
+export const challengeRoute = createRoute({
+  method: "post",
+  path: "/v1/verifications/{id}/challenge",
+  tags,
+  summary: "Issue a head-pose liveness challenge",
+  description:
+    "Returns a random sequence of head moves (turn_left, turn_right, look_up, look_down). Capture one selfie_frame per move, in order, upload them, then submit: the liveness layer checks the frames against the sequence with the head-pose estimate, that they show the selfie's person, and that no two are copies. Directions are the applicant's own; say `mirrored: true` if the frames are mirror images (a front-camera preview). A new challenge replaces the previous one; only before submission.",
+  middleware: [writer] as const,
+  security,
+  request: { params: IdParam, body: { required: false, content: { "application/json": { schema: z.object({ mirrored: z.boolean().default(false) }).strict() } } } },
+  responses: {
+    201: jsonContent(
+      z.object({ challenge_id: z.string(), steps: z.array(z.enum(["turn_left", "turn_right", "look_up", "look_down"])), mirrored: z.boolean(), issued_at: z.string(), frames_expected: z.number() }).openapi("Challenge"),
+      "Challenge issued",
+    ),
+    ...errorResponses(400, 401, 403, 404, 409, 429),
+  },
+});

@@ -1,0 +1,136 @@
+/**
+ * The biometric layers of a live verification — `face`, `liveness` and `duplicates` — as pipeline layers over
+ * one shared set of engine analyses (each image is decoded and analysed once per run). The face engine and the
+ * gallery of earlier applicants are ports handed in by the caller, so these stay free of bindings.
+ */
+import { findDuplicateFaces } from "../../face/duplicates";
+import type { FaceAnalysis, FaceEngine } from "../../face/engine";
+import { isFaceEngineError } from "../../face/errors";
+import { faceMatchLayer, livenessLayer } from "../../face/layers";
+import type { ChallengeStep } from "../../face/challenge";
+import { thresholds } from "../../face/manifest";
+import type { Finding, Layer, MediaInput, PipelineInputs } from "../types";
+import { timed } from "../types";
+
+export interface GalleryFace {
+  verificationId: string;
+  embedding: Float32Array;
+  /** True when the earlier verification declared the same name and date of birth (a returning applicant). */
+  sameApplicant: boolean;
+}
+
+/** Earlier applicants of the same tenant: the port the duplicates layer searches. */
+export interface Gallery {
+  /** Face embeddings of the tenant's verified applicants, other than this verification. */
+  faces(): Promise<GalleryFace[]>;
+  /** Other verifications of the tenant that declared the same document number. */
+  documentNumberReuse(): Promise<{ verificationId: string; sameApplicant: boolean }[]>;
+}
+
+export interface BiometricDeps {
+  engine: FaceEngine;
+  gallery: Gallery;
+  /** The head-pose challenge issued for this verification, if any. */
+  challenge?: { steps: ChallengeStep[]; mirrored: boolean } | null;
+}
+
+/** Per-run memo of engine results, so the three layers share one analysis per image. */
+export class Analyses {
+  private readonly cache = new Map<string, Promise<FaceAnalysis | null>>();
+  constructor(private readonly engine: FaceEngine) {}
+
+  /** null when the image cannot be decoded (the intake layer reports that); model failures throw (the job retries). */
+  of(media: MediaInput | undefined, options: { liveness?: boolean } = {}): Promise<FaceAnalysis | null> {
+    if (!media) return Promise.resolve(null);
+    const key = `${media.sha256}:${options.liveness ? "l" : ""}`;
+    let hit = this.cache.get(key);
+    if (!hit) {
+      hit = this.engine.analyze(media.bytes, { embed: true, liveness: options.liveness, pixelHash: media.kind === "selfie_frame" || media.kind === "selfie" }).catch((err) => {
+        if (isFaceEngineError(err) && (err.code === "IMAGE_UNDECODABLE" || err.code === "IMAGE_DIMENSIONS")) return null;
+        throw err;
+      });
+      this.cache.set(key, hit);
+    }
+    return hit;
+  }
+
+  /** The selfie's embedding, once the face layer has run (stored for 1:N search after a verified decision). */
+  async selfieEmbedding(inputs: PipelineInputs): Promise<Float32Array | null> {
+    const selfie = await this.of(find(inputs, "selfie"), { liveness: true });
+    return selfie?.faces[0]?.embedding ?? null;
+  }
+}
+
+const find = (inputs: PipelineInputs, kind: MediaInput["kind"]) => inputs.media.find((m) => m.kind === kind);
+
+export function biometricLayers(deps: BiometricDeps, analyses: Analyses): Layer[] {
+  const face: Layer = {
+    name: "face",
+    run: async (inputs) => {
+      const [document, selfie] = await Promise.all([analyses.of(find(inputs, "document_front")), analyses.of(find(inputs, "selfie"), { liveness: true })]);
+      return faceMatchLayer({ document, selfie });
+    },
+  };
+
+  const liveness: Layer = {
+    name: "liveness",
+    run: async (inputs) => {
+      const selfie = await analyses.of(find(inputs, "selfie"), { liveness: true });
+      const frameMedia = inputs.media.filter((m) => m.kind === "selfie_frame");
+      const frames = [];
+      for (const m of frameMedia) {
+        const analysis = await analyses.of(m);
+        if (analysis) frames.push({ analysis, sha256: m.sha256 });
+      }
+      return livenessLayer({ selfie, frames, challenge: deps.challenge ?? null }, { mirrored: deps.challenge?.mirrored ?? false });
+    },
+  };
+
+  const duplicates: Layer = {
+    name: "duplicates",
+    run: (inputs, ctx) =>
+      timed("duplicates", ctx.clock, async () => {
+        const findings: Finding[] = [];
+        let score = 0;
+        const embedding = await analyses.selfieEmbedding(inputs);
+        if (embedding) {
+          const gallery = await deps.gallery.faces();
+          const matches = findDuplicateFaces(embedding, gallery.map((g) => ({ verificationId: g.verificationId, embedding: g.embedding })), { threshold: thresholds.duplicate, limit: 5 });
+          const byId = new Map(gallery.map((g) => [g.verificationId, g]));
+          const others = matches.filter((m) => !byId.get(m.verificationId)?.sameApplicant);
+          const returning = matches.filter((m) => byId.get(m.verificationId)?.sameApplicant);
+          if (others.length) {
+            score = 85;
+            findings.push({
+              code: "DUPLICATE_FACE",
+              severity: "critical",
+              message: `This face was already verified under another identity (${others.length} earlier verification${others.length > 1 ? "s" : ""}).`,
+              data: { matches: others.map((m) => ({ verification_id: m.verificationId, similarity: Math.round(m.similarity * 1e4) / 1e4 })), threshold: thresholds.duplicate },
+            });
+          }
+          if (returning.length) {
+            findings.push({ code: "RETURNING_APPLICANT", severity: "info", message: "The same person, with the same declared identity, was verified before.", data: { verification_ids: returning.map((m) => m.verificationId) } });
+          }
+          if (!matches.length) findings.push({ code: "NO_DUPLICATE_FACE", severity: "info", message: `No earlier applicant of this tenant has this face (searched ${gallery.length}).` });
+        } else {
+          findings.push({ code: "FACE_SEARCH_SKIPPED", severity: "info", message: "No selfie face to search for." });
+        }
+        if (inputs.declared.documentNumber) {
+          const reuse = (await deps.gallery.documentNumberReuse()).filter((r) => !r.sameApplicant);
+          if (reuse.length) {
+            score = Math.max(score, 85);
+            findings.push({
+              code: "DUPLICATE_DOCUMENT",
+              severity: "critical",
+              message: "This document number was already used by an applicant with another name or birth date.",
+              data: { verification_ids: reuse.map((r) => r.verificationId) },
+            });
+          }
+        }
+        const critical = findings.some((f) => f.severity === "critical");
+        return { status: critical ? "failed" : "passed", score, findings };
+      }),
+  };
+
+  return [face, liveness, duplicates];
+}
