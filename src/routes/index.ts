@@ -14,6 +14,7 @@ import { wellKnownRouter } from "./well-known/well-known.index";
 import { verificationsRouter } from "./verifications/verifications.index";
 import { reviewRouter } from "./review/review.index";
 import { settingsRouter } from "./settings/settings.index";
+import { facesRouter } from "./faces/faces.index";
 
 export function buildApi() {
   const app = createApp();
@@ -27,6 +28,7 @@ export function buildApi() {
   app.route("/", verificationsRouter);
   app.route("/", reviewRouter);
   app.route("/", settingsRouter);
+  app.route("/", facesRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "X-API-Key" });

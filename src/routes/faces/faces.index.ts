@@ -1,0 +1,5 @@
+import { createRouter } from "../../app";
+import * as h from "./faces.handlers";
+import * as r from "./faces.routes";
+
+export const facesRouter = createRouter().openapi(r.detectRoute, h.detectHandler).openapi(r.compareRoute, h.compareHandler);
