@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { decodeImage } from "../../src/face/decode";
 import { applyOrientation, makeImage } from "../../src/face/image";
 import { thresholds } from "../../src/face/manifest";
-import { jpegOrientation } from "../../src/routes/faces/exif-orientation";
+import { imageOrientation } from "../../src/media/orientation";
 import { call, expectErrorShape } from "../helpers/http";
 import { apiKeyHeader, bearer, createApiKey, createUserWithRole, registerTenant } from "../helpers/identity";
 import { flatJpeg, forgedPngHeader, texturedJpeg } from "../helpers/images";
@@ -154,7 +154,7 @@ describe("POST /v1/faces/detect", () => {
     // Orientation 6 = "rotate 90° clockwise to display": store the upright photo rotated the other way.
     const stored = applyOrientation(upright, 8);
     const bytes = jpegWithOrientation(stored, 6);
-    expect(jpegOrientation(bytes)).toBe(6);
+    expect(imageOrientation(bytes)).toBe(6);
     const direct = await detectImage(sample3(), "?liveness=false");
     const rotated = await detectImage(bytes, "?liveness=false");
     expect(rotated.status, JSON.stringify(rotated.data)).toBe(200);
@@ -166,10 +166,10 @@ describe("POST /v1/faces/detect", () => {
   });
 
   it("reads no orientation from images without EXIF, and none from garbage", () => {
-    expect(jpegOrientation(sample1())).toBe(1);
-    expect(jpegOrientation(texturedJpeg())).toBe(1);
-    expect(jpegOrientation(new Uint8Array([0xff, 0xd8, 0xff, 0xe1, 0xff, 0xff]))).toBe(1);
-    expect(jpegOrientation(new Uint8Array())).toBe(1);
+    expect(imageOrientation(sample1())).toBe(1);
+    expect(imageOrientation(texturedJpeg())).toBe(1);
+    expect(imageOrientation(new Uint8Array([0xff, 0xd8, 0xff, 0xe1, 0xff, 0xff]))).toBe(1);
+    expect(imageOrientation(new Uint8Array())).toBe(1);
   });
 
   describe("refuses bad input in the one error shape", () => {

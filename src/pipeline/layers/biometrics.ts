@@ -9,6 +9,7 @@ import { isFaceEngineError } from "../../face/errors";
 import { faceMatchLayer, livenessLayer } from "../../face/layers";
 import type { ChallengeStep } from "../../face/challenge";
 import { thresholds } from "../../face/manifest";
+import { imageOrientation } from "../../media/orientation";
 import type { Finding, Layer, MediaInput, PipelineInputs } from "../types";
 import { timed } from "../types";
 
@@ -45,7 +46,8 @@ export class Analyses {
     const key = `${media.sha256}:${options.liveness ? "l" : ""}`;
     let hit = this.cache.get(key);
     if (!hit) {
-      hit = this.engine.analyze(media.bytes, { embed: true, liveness: options.liveness, pixelHash: media.kind === "selfie_frame" || media.kind === "selfie" }).catch((err) => {
+      const orientation = imageOrientation(media.bytes);
+      hit = this.engine.analyze(media.bytes, { embed: true, liveness: options.liveness, pixelHash: media.kind === "selfie_frame" || media.kind === "selfie", orientation }).catch((err) => {
         if (isFaceEngineError(err) && (err.code === "IMAGE_UNDECODABLE" || err.code === "IMAGE_DIMENSIONS")) return null;
         throw err;
       });

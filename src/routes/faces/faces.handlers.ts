@@ -6,7 +6,7 @@ import { workerFaceEngine } from "../../face/ort-web-runtime";
 import { ApiError } from "../../lib/errors";
 import type { AppEnv } from "../../types";
 import { checkImage, checkUploadSize } from "../../verifications/media";
-import { jpegOrientation } from "./exif-orientation";
+import { imageOrientation } from "../../media/orientation";
 import type { compareRoute, detectRoute } from "./faces.routes";
 
 /** Multipart framing on top of the images, for the early refusal on a declared Content-Length. */
@@ -54,7 +54,7 @@ async function filePart(form: Record<string, unknown>, name: string, maxBytes: n
 /** Runs the face engine; its typed errors become the API's (an undecodable image is the client's 422, missing models our 503). */
 async function analyze(c: Context<AppEnv>, bytes: Uint8Array, field: string, options: AnalyzeOptions): Promise<FaceAnalysis & { total: number }> {
   const started = performance.now();
-  const orientation = jpegOrientation(bytes);
+  const orientation = imageOrientation(bytes);
   try {
     const result = await workerFaceEngine(c.var.services.bindings.MODELS).analyze(bytes, { ...options, orientation });
     return { ...result, total: performance.now() - started };

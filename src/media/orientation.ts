@@ -1,0 +1,16 @@
+/**
+ * EXIF orientation (1–8) of an image, read with exifreader, so faces are analysed upright (photon decodes
+ * pixels as stored and ignores EXIF; phone cameras often store portraits sideways with orientation 6 or 8).
+ * Anything missing or unreadable → 1 (as stored).
+ */
+import ExifReader from "exifreader";
+
+export function imageOrientation(bytes: Uint8Array): number {
+  try {
+    const tags = ExifReader.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    const value = tags.Orientation?.value;
+    return typeof value === "number" && value >= 1 && value <= 8 ? value : 1;
+  } catch {
+    return 1;
+  }
+}
