@@ -3,6 +3,7 @@
  * mean brightness (0–255), the fraction of clipped pixels, and sharpness as the variance of the Laplacian.
  * Pure; used by the intake layer.
  */
+import { laplacianVariance } from "../../face/quality";
 export interface Rgba {
   width: number;
   height: number;
@@ -48,23 +49,10 @@ export function measureQuality(img: Rgba): QualityMeasures {
     sum += v;
     if (v <= 5 || v >= 250) clipped++;
   }
-  let lapSum = 0;
-  let lapSq = 0;
-  let n = 0;
-  for (let y = 1; y < height - 1; y++) {
-    for (let x = 1; x < width - 1; x++) {
-      const i = y * width + x;
-      const lap = gray[i - 1] + gray[i + 1] + gray[i - width] + gray[i + width] - 4 * gray[i];
-      lapSum += lap;
-      lapSq += lap * lap;
-      n++;
-    }
-  }
-  const mean = n ? lapSum / n : 0;
   return {
     brightness: gray.length ? sum / gray.length : 0,
     clipped: gray.length ? clipped / gray.length : 0,
-    sharpness: n ? lapSq / n - mean * mean : 0,
+    sharpness: width > 2 && height > 2 ? laplacianVariance(gray, width, height) : 0,
     analysedWidth: width,
     analysedHeight: height,
   };

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { decide } from "../../../src/pipeline/decision";
+import { DEFAULT_SETTINGS } from "../../../src/pipeline/settings";
+import type { Finding, LayerResult } from "../../../src/pipeline/types";
+
+const layer = (name: string, score: number, findings: Finding[] = [], status: LayerResult["status"] = "passed") => ({ layer: name, status, score, findings });
+const warn = (code: string): Finding => ({ code, message: code, severity: "warning" });
+const crit = (code: string): Finding => ({ code, message: code, severity: "critical" });
+
+describe("decide", () => {
+  it("weights layer risks and leaves skipped layers out", () => {
+    const out = decide([layer("intake", 20), layer("face", 0), layer("vision", 100, [], "skipped")], DEFAULT_SETTINGS);
+    // (1×20 + 4×0) / 5 = 4
+    expect(out).toEqual({ decision: "verified", risk_score: 4, reasons: [] });
+  });
+
+  it("a hard-fail finding rejects whatever the total", () => {
+    const out = decide([layer("intake", 0), layer("face", 80, [crit("FACE_MISMATCH")], "failed"), layer("liveness", 0), layer("duplicates", 0)], DEFAULT_SETTINGS);
+    expect(out.decision).toBe("not_verified");
+    expect(out.reasons[0]).toBe("FACE_MISMATCH");
+  });
+
+  it("a review finding sends a low-risk case to a reviewer", () => {
+    const out = decide([layer("intake", 0), layer("duplicates", 85, [crit("DUPLICATE_FACE")], "failed"), layer("face", 0), layer("liveness", 0)], DEFAULT_SETTINGS);
+    expect(out.decision).toBe("manual_review");
+    expect(out.reasons).toEqual(["DUPLICATE_FACE"]);
+  });
+
+  it("thresholds split verified, review and rejected", () => {
+    expect(decide([layer("intake", 30, [warn("BLURRY")])], DEFAULT_SETTINGS)).toMatchObject({ decision: "verified", reasons: ["BLURRY"] });
+    expect(decide([layer("intake", 31)], DEFAULT_SETTINGS)).toMatchObject({ decision: "manual_review", reasons: ["RISK_SCORE_ELEVATED"] });
+    expect(decide([layer("intake", 70)], DEFAULT_SETTINGS)).toMatchObject({ decision: "not_verified", reasons: ["RISK_SCORE_HIGH"] });
+  });
+
+  it("with no layer run there is nothing to trust: review", () => {
+    expect(decide([layer("face", 0, [], "skipped")], DEFAULT_SETTINGS)).toMatchObject({ decision: "manual_review", reasons: ["NO_LAYER_RAN"] });
+  });
+
+  it("info findings explain but never decide", () => {
+    const out = decide([layer("face", 0, [{ code: "FACE_MATCH", message: "", severity: "info" }])], { ...DEFAULT_SETTINGS, hard_fail_codes: ["FACE_MATCH"] });
+    expect(out.decision).toBe("verified");
+  });
+});
