@@ -4,10 +4,16 @@
  */
 type Fields = Record<string, unknown>;
 
+/** drizzle puts the bound values of a failed query into the message ("…\nparams: a,b,c"); they may be personal data. */
+const withoutParams = (text: string | undefined) => text?.replace(/\nparams:[\s\S]*?(?=\n\s+at |$)/, "\nparams: [redacted]");
+
 function serialise(fields: Fields): Fields {
   const out: Fields = {};
   for (const [k, v] of Object.entries(fields)) {
-    out[k] = v instanceof Error ? { name: v.name, message: v.message, stack: v.stack, cause: v.cause instanceof Error ? v.cause.message : undefined } : v;
+    out[k] =
+      v instanceof Error
+        ? { name: v.name, message: withoutParams(v.message), stack: withoutParams(v.stack), cause: v.cause instanceof Error ? withoutParams(v.cause.message) : undefined }
+        : v;
   }
   return out;
 }

@@ -4,6 +4,7 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import { layerResults, verifications } from "../../db/schema";
 import { sha256Hex } from "../../lib/crypto";
 import { ApiError } from "../../lib/errors";
+import { log } from "../../lib/log";
 import { page } from "../../lib/pagination";
 import { requestMeta } from "../../middleware/auth";
 import { withIdempotency } from "../../services/idempotency";
@@ -58,7 +59,7 @@ async function submit(c: Context<AppEnv>, v: VerificationRow) {
   const moved = await transition(s, v, "submitted", { cause: "submit", actor: actorOf(c), meta: requestMeta(c), set: { submittedAt: s.now() } });
   if (!moved) throw new ApiError("CONFLICT", "The verification was submitted by another request");
   // If the send fails, the verification is already `submitted`: the sweeper re-enqueues it.
-  await enqueueVerification(s, v).catch((err) => c.var.services && console.warn(JSON.stringify({ level: "warn", event: "enqueue_failed", verification_id: v.id, error: String(err) })));
+  await enqueueVerification(s, v).catch((err) => log.warn("enqueue_failed", { verification_id: v.id, error: err }));
 }
 
 function parseJsonCreate(body: unknown): CreateVerificationInput {
