@@ -41,6 +41,7 @@ function ensureDevVars() {
 
 function run(args) {
   const res = spawnSync(wrangler, args, { stdio: ["ignore", "pipe", "pipe"], env: wranglerEnv, encoding: "utf8" });
+  if (res.error) throw new Error(`cannot run wrangler (${res.error.message}); did \`npm install\` finish?`);
   if (res.status !== 0) {
     process.stderr.write(res.stdout + res.stderr);
     throw new Error(`wrangler ${args.join(" ")} failed`);
