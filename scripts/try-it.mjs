@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
  * `npm run try` — what a new integrator does first, against a running `npm run dev`:
- * create a verification with the demo tenant's live key, upload a real JPEG document and selfie (face-api's demo
- * photos, from a dev dependency), submit, and follow it to a final state. Prints each step with its time.
+ * create a verification with the demo tenant's live key, upload a real JPEG document photo and selfie of the same
+ * woman (cut from face-api's demo photos, a dev dependency), submit, and follow it to a final state. Prints each step with its time.
  *   npm run try -- [--base http://localhost:8787] [--test]   (--test uses the sandbox key)
  */
 import { readFileSync } from "node:fs";
+import { PhotonImage, crop } from "@cf-wasm/photon";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,7 +15,16 @@ const args = process.argv.slice(2);
 const base = args.includes("--base") ? args[args.indexOf("--base") + 1] : "http://localhost:8787";
 const seed = JSON.parse(readFileSync(path.join(root, ".dev-seed.json"), "utf8"));
 const key = args.includes("--test") ? seed.api_keys.test : seed.api_keys.live;
-const photo = (n) => readFileSync(path.join(root, `node_modules/@vladmandic/face-api/demo/sample${n}.jpg`));
+/** face-api's demo photos are group shots; cut one person out of each, as an ID photo and a selfie would show. */
+function portrait(n, [x1, y1, x2, y2]) {
+  const img = PhotonImage.new_from_byteslice(readFileSync(path.join(root, `node_modules/@vladmandic/face-api/demo/sample${n}.jpg`)));
+  const part = crop(img, x1, y1, x2, y2);
+  const jpeg = part.get_bytes_jpeg(90);
+  part.free();
+  img.free();
+  return jpeg;
+}
+const images = { document_front: portrait(1, [1330, 60, 1830, 640]), selfie: portrait(3, [900, 40, 1450, 700]) };
 
 const t0 = performance.now();
 const since = () => `${(performance.now() - t0).toFixed(0).padStart(6)} ms`;
@@ -36,8 +46,8 @@ const created = await api(
   { "Content-Type": "application/json" },
 );
 console.log(`${since()}  created    ${created.id} (${created.mode})`);
-for (const [kind, n] of [["document_front", 1], ["selfie", 3]]) {
-  const m = await api("PUT", `/v1/verifications/${created.id}/media/${kind}`, photo(n), { "Content-Type": "image/jpeg" });
+for (const [kind, bytes] of Object.entries(images)) {
+  const m = await api("PUT", `/v1/verifications/${created.id}/media/${kind}`, bytes, { "Content-Type": "image/jpeg" });
   console.log(`${since()}  uploaded   ${kind} ${m.width}×${m.height} sha256 ${m.sha256.slice(0, 12)}…`);
 }
 await api("POST", `/v1/verifications/${created.id}/submit`);
