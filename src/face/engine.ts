@@ -7,7 +7,7 @@
  * cached, so the next call retries.
  */
 import { type Point, alignFace } from "./align";
-import { decodeImage } from "./decode";
+import { decodeBounded } from "./decode";
 import {
   type Detection,
   type DetectOptions,
@@ -55,6 +55,8 @@ export interface AnalyzeOptions {
   pixelHash?: boolean;
   /** EXIF orientation (1–8) of the bytes, applied after decoding so faces are upright (photon ignores EXIF). */
   orientation?: number;
+  /** `analyze` shrinks larger images to this longest side before analysis (default ANALYSIS_MAX_SIDE); results are in source pixels. */
+  maxSide?: number;
 }
 
 export interface AnalyzedFace {
@@ -249,9 +251,9 @@ export function createFaceEngine(deps: FaceEngineDeps): FaceEngine {
   return {
     async analyze(imageBytes, options) {
       const t = now();
-      const decoded = decodeImage(imageBytes);
-      const image = options?.orientation ? applyOrientation(decoded, options.orientation) : decoded;
-      return analyzeImage(image, options, now() - t);
+      const bounded = decodeBounded(imageBytes, options?.maxSide);
+      const image = options?.orientation ? applyOrientation(bounded.image, options.orientation) : bounded.image;
+      return toSourcePixels(await analyzeImage(image, options, now() - t), bounded.scale, { width: image.width, height: image.height });
     },
     analyzeImage: (image, options) => analyzeImage(image, options),
     async warmUp(models = ["detector", "landmarks", "embedding", "liveness"]) {
@@ -271,4 +273,25 @@ export function dominance(face: { box: Rect; score: number; quality?: { score: n
 /** Sorts faces by {@link dominance}, most dominant first. */
 export function sortByDominance<T extends { box: Rect; score: number; quality?: { score: number } }>(faces: readonly T[]): T[] {
   return [...faces].sort((a, b) => dominance(b) - dominance(a));
+}
+
+/**
+ * Maps an analysis of a shrunk image back to source pixels (boxes, landmarks, image size); `analysed` is the
+ * upright analysed image's size, whose source size is derived so orientation swaps stay right.
+ */
+export function toSourcePixels(analysis: FaceAnalysis, scale: number, analysed = { width: analysis.width, height: analysis.height }): FaceAnalysis {
+  if (scale === 1) return analysis;
+  const k = 1 / scale;
+  const point = ([x, y]: Point): Point => [x * k, y * k];
+  return {
+    ...analysis,
+    width: Math.round(analysed.width * k),
+    height: Math.round(analysed.height * k),
+    faces: analysis.faces.map((f) => ({
+      ...f,
+      box: { x: f.box.x * k, y: f.box.y * k, width: f.box.width * k, height: f.box.height * k },
+      landmarks: f.landmarks.map(point),
+      landmarks5: f.landmarks5.map(point),
+    })),
+  };
 }

@@ -8,6 +8,7 @@ import type { FaceEngine } from "../face/engine";
 import { Analyses, biometricLayers } from "./layers/biometrics";
 import type { Gallery } from "./layers/biometrics";
 import { intakeLayer } from "./layers/intake";
+import type { DecodedImages } from "./images";
 import type { Layer } from "./types";
 
 /** Long-lived dependencies (per isolate or per batch). */
@@ -19,6 +20,8 @@ export interface LayerDeps {
 /** Per-verification context. */
 export interface RunContext {
   gallery: Gallery;
+  /** The run's decode-once memo (the same one the layer context carries). */
+  images: DecodedImages;
   challenge: { steps: ChallengeStep[]; mirrored: boolean } | null;
 }
 
@@ -26,6 +29,6 @@ export const LIVE_LAYER_NAMES = ["intake", "face", "liveness", "duplicates"] as 
 
 export function livePipeline(deps: LayerDeps, run: RunContext): { layers: Layer[]; analyses: Analyses | null } {
   if (!deps.engine) return { layers: [intakeLayer], analyses: null };
-  const analyses = new Analyses(deps.engine);
+  const analyses = new Analyses(deps.engine, run.images);
   return { layers: [intakeLayer, ...biometricLayers({ engine: deps.engine, gallery: run.gallery, challenge: run.challenge }, analyses)], analyses };
 }

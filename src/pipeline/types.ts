@@ -1,8 +1,10 @@
 /**
  * The pipeline's contracts. A layer is a pure function of the verification's inputs (bytes and declared
- * data) and a context (clock, settings, engines): no bindings, no fetch, no Date.now. It returns evidence:
+ * data) and a context (clock, decoded images): no bindings, no fetch, no Date.now. It returns evidence:
  * a status, a risk score 0–100 (0 = no sign of risk, 100 = certain problem) and findings with codes.
  */
+import type { DecodedImages } from "./images";
+
 export type LayerStatus = "passed" | "warning" | "failed" | "skipped";
 export type Severity = "info" | "warning" | "critical";
 
@@ -54,6 +56,8 @@ export interface LayerContext {
   clock: () => number;
   /** Wall-clock time of the run (for expiry and date checks), ISO date `YYYY-MM-DD`. */
   today: string;
+  /** Each upload decoded once per run, shrunk and upright (src/pipeline/images.ts). */
+  images: DecodedImages;
 }
 
 export interface Layer {

@@ -17,8 +17,12 @@ import type { VerificationRow } from "./service";
 export const MEDIA_KINDS = ["document_front", "document_back", "selfie", "selfie_frame"] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 
-/** Decoded RGBA must fit comfortably in a Worker's 128 MB: 40 MP × 4 bytes = 160 MB is refused upstream of decode. */
-export const MAX_PIXELS = 40_000_000;
+/**
+ * Largest image accepted, in pixels (4096 × 4096). photon decodes the whole image into its WebAssembly memory
+ * before shrinking it, and a Worker has 128 MB: 16.7 MP is 64 MB of RGBA, a 40 MP image would be 160 MB.
+ * Phone cameras write 12 MP by default; larger uploads are refused from their header, before any decoding.
+ */
+export const MAX_PIXELS = 4096 * 4096;
 export const MAX_SELFIE_FRAMES = 8;
 
 export interface CheckedImage {
@@ -46,7 +50,7 @@ export async function checkImage(bytes: Uint8Array, maxBytes: number, field = "f
     throw new ApiError("IMAGE_INVALID", sniff.message, { details: { field, reason: sniff.reason } });
   }
   if (sniff.width * sniff.height > MAX_PIXELS) {
-    throw new ApiError("IMAGE_INVALID", `The image is ${sniff.width}×${sniff.height}; at most ${MAX_PIXELS / 1e6} megapixels are accepted`, {
+    throw new ApiError("IMAGE_INVALID", `The image is ${sniff.width}×${sniff.height}; at most ${(MAX_PIXELS / 1e6).toFixed(1)} megapixels are accepted`, {
       details: { field, reason: "TOO_MANY_PIXELS", width: sniff.width, height: sniff.height, max_pixels: MAX_PIXELS },
     });
   }

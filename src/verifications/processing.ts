@@ -16,6 +16,7 @@ import type { LayerDeps } from "../pipeline/registry";
 import type { ChallengeStep } from "../face/challenge";
 import { d1Gallery, rememberFace } from "./gallery";
 import { runPipeline } from "../pipeline/run";
+import { decodeOnce } from "../pipeline/images";
 import { sandboxLayer, sandboxOutcome } from "../pipeline/sandbox";
 import type { LayerResult } from "../pipeline/types";
 import { listMedia, loadMediaInputs } from "./media";
@@ -89,11 +90,11 @@ export async function processJob(s: Services, job: VerificationJob, deps: LayerD
     media: await loadMediaInputs(s, await listMedia(s, v.id)),
     request: { country: v.requestCountry, ip: v.requestIp },
   };
-  const ctx = { clock: deps.clock, today: new Date(s.now()).toISOString().slice(0, 10) };
+  const ctx = { clock: deps.clock, today: new Date(s.now()).toISOString().slice(0, 10), images: decodeOnce() };
   const test = v.mode === "test";
   const issued = v.challenge as { steps?: ChallengeStep[]; mirrored?: boolean } | null;
   const challenge = issued?.steps?.length ? { steps: issued.steps, mirrored: issued.mirrored ?? false } : null;
-  const pipeline = test ? { layers: [sandboxLayer], analyses: null } : livePipeline(deps, { gallery: d1Gallery(s, v, declared), challenge });
+  const pipeline = test ? { layers: [sandboxLayer], analyses: null } : livePipeline(deps, { gallery: d1Gallery(s, v, declared), challenge, images: ctx.images });
   const results = await runPipeline(pipeline.layers, inputs, ctx);
   await storeLayerResults(s, v, results);
 

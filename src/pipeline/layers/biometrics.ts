@@ -5,11 +5,11 @@
  */
 import { findDuplicateFaces } from "../../face/duplicates";
 import type { FaceAnalysis, FaceEngine } from "../../face/engine";
-import { isFaceEngineError } from "../../face/errors";
+import { toSourcePixels } from "../../face/engine";
+import type { DecodedImages } from "../images";
 import { faceMatchLayer, livenessLayer } from "../../face/layers";
 import type { ChallengeStep } from "../../face/challenge";
 import { thresholds } from "../../face/manifest";
-import { imageOrientation } from "../../media/orientation";
 import type { Finding, Layer, MediaInput, PipelineInputs } from "../types";
 import { timed } from "../types";
 
@@ -35,10 +35,13 @@ export interface BiometricDeps {
   challenge?: { steps: ChallengeStep[]; mirrored: boolean } | null;
 }
 
-/** Per-run memo of engine results, so the three layers share one analysis per image. */
+/** Per-run memo of engine results over the run's decoded images, so the three layers share one analysis per image. */
 export class Analyses {
   private readonly cache = new Map<string, Promise<FaceAnalysis | null>>();
-  constructor(private readonly engine: FaceEngine) {}
+  constructor(
+    private readonly engine: FaceEngine,
+    private readonly images: DecodedImages,
+  ) {}
 
   /** null when the image cannot be decoded (the intake layer reports that); model failures throw (the job retries). */
   of(media: MediaInput | undefined, options: { liveness?: boolean } = {}): Promise<FaceAnalysis | null> {
@@ -46,11 +49,12 @@ export class Analyses {
     const key = `${media.sha256}:${options.liveness ? "l" : ""}`;
     let hit = this.cache.get(key);
     if (!hit) {
-      const orientation = imageOrientation(media.bytes);
-      hit = this.engine.analyze(media.bytes, { embed: true, liveness: options.liveness, pixelHash: media.kind === "selfie_frame" || media.kind === "selfie", orientation }).catch((err) => {
-        if (isFaceEngineError(err) && (err.code === "IMAGE_UNDECODABLE" || err.code === "IMAGE_DIMENSIONS")) return null;
-        throw err;
-      });
+      const decoded = this.images.get(media);
+      hit = decoded
+        ? this.engine
+            .analyzeImage(decoded.image, { embed: true, liveness: options.liveness, pixelHash: media.kind === "selfie_frame" || media.kind === "selfie" })
+            .then((a) => toSourcePixels(a, decoded.scale))
+        : Promise.resolve(null);
       this.cache.set(key, hit);
     }
     return hit;

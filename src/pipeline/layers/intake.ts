@@ -3,7 +3,6 @@
  * too blurred to judge. Needs no model. Risk: 100 when an image cannot be read at all; otherwise 20 per
  * quality warning (capped at 60), so poor captures lean to review without rejecting on their own.
  */
-import { decodeImage } from "../../face/decode";
 import type { Finding, Layer } from "../types";
 import { timed } from "../types";
 import { measureQuality } from "./image-quality";
@@ -26,15 +25,14 @@ export const intakeLayer: Layer = {
       let unreadable = false;
       inputs.media.forEach((m, index) => {
         const label = m.kind === "selfie_frame" ? `selfie_frame[${index}]` : m.kind;
-        let img;
-        try {
-          img = decodeImage(m.bytes);
-        } catch {
+        const decoded = ctx.images.get(m);
+        if (!decoded) {
           unreadable = true;
           findings.push({ code: "IMAGE_UNREADABLE", severity: "critical", message: `The ${label} image cannot be decoded`, data: { media: label } });
           return;
         }
-        const q = measureQuality(img);
+        const img = { width: decoded.sourceWidth, height: decoded.sourceHeight };
+        const q = measureQuality(decoded.image);
         measures[label] = { width: img.width, height: img.height, brightness: round(q.brightness), clipped: round(q.clipped, 3), sharpness: round(q.sharpness) };
         const warn = (code: string, message: string) => findings.push({ code, severity: "warning", message, data: { media: label } });
         if (Math.min(img.width, img.height) < INTAKE_LIMITS.minSide) warn("LOW_RESOLUTION", `The ${label} image is ${img.width}×${img.height}; at least ${INTAKE_LIMITS.minSide} px per side is needed`);

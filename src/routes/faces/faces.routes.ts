@@ -9,11 +9,11 @@ const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearerAuth: [] }
 /** API keys with the `faces` scope, and admins and reviewers (the console). */
 export const facesAccess = requireAuth({ roles: ["admin", "reviewer"], scope: "faces" });
 
-// Images are checked by magic bytes in the handler (JPEG, PNG or WebP; ≤ 10 MB; ≤ 40 megapixels); the schema only documents them.
+// Images are checked by magic bytes in the handler (JPEG, PNG or WebP; ≤ 10 MB; ≤ 16.7 megapixels); the schema only documents them.
 const binary = z.any().openapi({ type: "string", format: "binary" });
 
 const imageRules =
-  "Each image: JPEG, PNG or WebP (decided by magic bytes, not by the declared type), at most 10 MB and 40 megapixels; " +
+  "Each image: JPEG, PNG or WebP (decided by magic bytes, not by the declared type), at most 10 MB and 16.7 megapixels (4096×4096); " +
   "EXIF orientation of JPEGs is applied, so coordinates refer to the upright image. Nothing is stored: the images and embeddings are discarded after the response.";
 
 export const detectRoute = createRoute({

@@ -55,7 +55,7 @@ export const uploadMediaRoute = createRoute({
   tags,
   summary: "Upload an image",
   description:
-    "The raw image as the body (any Content-Type; the type is decided by magic bytes: JPEG, PNG or WebP) or multipart with a `file` part. At most 10 MB and 40 megapixels. A new document_front, document_back or selfie replaces the previous one; up to 8 selfie_frame images add up.",
+    "The raw image as the body (any Content-Type; the type is decided by magic bytes: JPEG, PNG or WebP) or multipart with a `file` part. At most 10 MB and 16.7 megapixels (4096×4096). A new document_front, document_back or selfie replaces the previous one; up to 8 selfie_frame images add up.",
   middleware: [writer] as const,
   security,
   request: {
