@@ -33,7 +33,7 @@ describe("faults", () => {
     await env.MEDIA.delete(objects.objects.map((o) => o.key));
     expect((await call(`/v1/verifications/${id}/submit`, { method: "POST", headers: key })).status).toBe(202);
 
-    const v = await waitForFinal(key, id, 55_000);
+    const v = await waitForFinal(key, id, 110_000);
     expect(v.status).toBe("manual_review");
     expect(v.decision).toBe("manual_review");
     expect(v.reasons).toEqual(["PROCESSING_FAILED"]);
@@ -41,7 +41,7 @@ describe("faults", () => {
     expect(row?.attempts).toBeGreaterThanOrEqual(2);
     const stuck = await env.DB.prepare("SELECT count(*) AS n FROM verifications WHERE tenant_id = ? AND status = 'processing'").bind(tenant.tenantId).first<{ n: number }>();
     expect(stuck?.n).toBe(0);
-  }, 60_000);
+  }, 120_000);
 
   it("the sweeper re-enqueues a verification whose job was lost, and it completes", async () => {
     const id = await readyToSubmit(5);
@@ -91,7 +91,8 @@ describe("load", () => {
     const submits = await Promise.all(ids.map((id) => call(`/v1/verifications/${id}/submit`, { method: "POST", headers: key })));
     expect(submits.every((r) => r.status === 202)).toBe(true);
 
-    const deadline = Date.now() + 240_000;
+    // Generous: this asserts that nothing is lost, not how fast a 2-core CI machine drains the local queue.
+    const deadline = Date.now() + 540_000;
     for (;;) {
       const pending = await env.DB.prepare("SELECT count(*) AS n FROM verifications WHERE tenant_id = ? AND status NOT IN ('verified','not_verified','manual_review','error')")
         .bind(loadTenant.tenantId)
@@ -119,5 +120,5 @@ describe("load", () => {
       .all<{ n: number }>();
     expect(transitions.results).toHaveLength(N);
     expect(transitions.results.every((t) => t.n === 3)).toBe(true);
-  }, 300_000);
+  }, 600_000);
 });
