@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+/**
+ * Serves the BUILT worker (bench/out/api, from `wrangler deploy --dry-run --outdir`) under Miniflare directly —
+ * no wrangler dev proxy in front. Bindings as in wrangler.toml (D1, R2, Queues, Durable Objects; no Workers AI,
+ * which is not available offline), fresh dev secrets, D1 migrations applied, in-memory storage, loopback only.
+ *
+ *   node bench/api/miniflare-server.mjs <outDir> <port> [maxSeconds]
+ *
+ * Prints one line `READY <url>` when it accepts requests. Stops on SIGTERM/SIGINT or after maxSeconds
+ * (default 600), disposing Miniflare (which ends workerd).
+ */
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
+import { generateDevSecrets } from "../../scripts/dev-secrets.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const [outDir, portArg, maxArg] = process.argv.slice(2);
+const port = Number(portArg);
+const maxSeconds = Number(maxArg) || 600;
+if (!outDir || !port) {
+  console.error("usage: miniflare-server.mjs <outDir> <port> [maxSeconds]");
+  process.exit(2);
+}
+
+const files = await readdir(outDir);
+const wasm = files.filter((f) => f.endsWith(".wasm"));
+
+const mf = new Miniflare({
+  host: "127.0.0.1",
+  port,
+  modulesRoot: outDir,
+  modules: [
+    { type: "ESModule", path: path.join(outDir, "index.js") },
+    ...wasm.map((f) => ({ type: "CompiledWasm", path: path.join(outDir, f) })),
+  ],
+  compatibilityDate: "2026-04-20",
+  compatibilityFlags: ["nodejs_compat"],
+  bindings: {
+    ENVIRONMENT: "development",
+    JWT_ISSUER: "https://edge-kyc.local",
+    JWT_AUDIENCE: "edge-kyc-api",
+    CORS_ORIGINS: "*",
+    MAX_UPLOAD_BYTES: "10485760",
+    STUCK_AFTER_SECONDS: "300",
+    ...(await generateDevSecrets()),
+  },
+  d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
+  r2Buckets: { MEDIA: "edge-kyc-media", MODELS: "edge-kyc-models" },
+  queueProducers: { VERIFICATION_JOBS: "verification-jobs", WEBHOOK_DELIVERIES: "webhook-deliveries" },
+  queueConsumers: {
+    "verification-jobs": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 3, retryDelay: 2, deadLetterQueue: "verification-jobs-dlq" },
+    "verification-jobs-dlq": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 },
+    "webhook-deliveries": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 8, retryDelay: 5, deadLetterQueue: "webhook-deliveries-dlq" },
+    "webhook-deliveries-dlq": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 },
+  },
+  durableObjects: {
+    RATE_LIMITER: { className: "RateLimiter", useSQLite: true },
+    VERIFICATION_EVENTS: { className: "VerificationEvents", useSQLite: true },
+    AUDIT_CHAIN: { className: "AuditChain", useSQLite: true },
+  },
+  // Forward the worker's console output (errors only matter here) to our stderr.
+  handleRuntimeStdio(stdout, stderr) {
+    stdout.resume();
+    stderr.pipe(process.stderr);
+  },
+});
+
+let stopping = false;
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  try {
+    await mf.dispose();
+  } finally {
+    process.exit(code);
+  }
+}
+process.on("SIGTERM", () => stop(0));
+process.on("SIGINT", () => stop(0));
+setTimeout(() => {
+  console.error(`miniflare-server: ${maxSeconds} s limit reached, stopping`);
+  stop(1);
+}, maxSeconds * 1000).unref();
+
+try {
+  const url = await mf.ready;
+  const db = await mf.getD1Database("DB");
+  const migrations = (await readdir(path.join(root, "migrations"))).filter((f) => f.endsWith(".sql")).sort();
+  for (const file of migrations) {
+    const sql = await readFile(path.join(root, "migrations", file), "utf8");
+    const statements = sql.split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean);
+    await db.batch(statements.map((s) => db.prepare(s)));
+  }
+  console.log(`READY ${url.href.replace(/\/$/, "")}`);
+  // Keep the event loop alive until stopped.
+  setInterval(() => {}, 1 << 30);
+} catch (err) {
+  console.error("miniflare-server failed:", err);
+  await stop(1);
+}

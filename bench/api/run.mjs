@@ -1,0 +1,396 @@
+#!/usr/bin/env node
+/**
+ * API benchmark: our two hottest authenticated routes against the FastAPI peer baseline
+ * (../shared/peers/fastapi), same load tool (wrk), same connections, same run, targets one after another.
+ *
+ *   node bench/api/run.mjs [--duration 10] [--connections 16,64] [--no-wrangler-dev]
+ *
+ * Routes: GET /v1/verifications/{id} and POST /v1/verifications (JSON body), both with X-API-Key.
+ * Targets:
+ *   peer (FastAPI)       — uvicorn, 1 worker, seeded with `app.py seed`, as ../shared/peers/README.md says
+ *   ours: Miniflare      — the built worker (wrangler deploy --dry-run) under Miniflare directly, no proxy
+ *   ours: wrangler dev   — `wrangler dev --local`, which puts a proxy worker in front (costs throughput)
+ * Prints a markdown table with requests/s, p50, p99, non-2xx/3xx and socket errors, and ours/peer ratios.
+ * Needs wrk, /usr/bin/python3 with fastapi + uvicorn (Debian python3-fastapi python3-uvicorn); skips what is missing.
+ * Bounded: every child has a time limit, the whole run has a deadline, and every child is killed at the end.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { generateDevSecrets } from "../../scripts/dev-secrets.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const outDir = path.join(root, "bench/out/api");
+const peerDir = path.resolve(root, "../shared/peers/fastapi");
+const wrangler = path.join(root, "node_modules/.bin/wrangler");
+const args = process.argv.slice(2);
+const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+const DURATION = Number(opt("--duration", "10"));
+const CONNECTIONS = opt("--connections", "16,64").split(",").map(Number);
+const THREADS = 2;
+const WARMUP_SECONDS = 2;
+const WITH_WRANGLER_DEV = !args.includes("--no-wrangler-dev");
+const DEADLINE_SECONDS = 900;
+const wranglerEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+
+const CREATE_BODY = JSON.stringify({
+  applicant: { first_name: "Erika", last_name: "Mustermann", date_of_birth: "1984-08-12", country: "DE" },
+  document: { type: "id_card", number: "T22000129", issuing_country: "DE", expiry_date: "2031-01-01" },
+  consent: { granted: true, text_version: "2026-01" },
+});
+
+// ---------- child processes: each in its own process group, all killed on exit ----------
+const children = new Set();
+
+function start(cmd, argv, options = {}) {
+  const child = spawn(cmd, argv, { detached: true, stdio: ["ignore", "pipe", "pipe"], ...options });
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  return child;
+}
+
+function killGroup(child, signal = "SIGTERM") {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+async function stopChild(child, graceMs = 5000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  killGroup(child, "SIGTERM");
+  const timer = setTimeout(() => killGroup(child, "SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+  killGroup(child, "SIGKILL"); // anything left in the group (e.g. workerd)
+}
+
+function killAllNow() {
+  for (const c of children) {
+    killGroup(c, "SIGKILL");
+  }
+}
+process.on("exit", killAllNow);
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, () => {
+    console.error(`\nbench/api: ${sig}, stopping children`);
+    killAllNow();
+    process.exit(130);
+  });
+}
+setTimeout(() => {
+  console.error(`bench/api: ${DEADLINE_SECONDS} s deadline reached, stopping`);
+  killAllNow();
+  process.exit(1);
+}, DEADLINE_SECONDS * 1000).unref();
+
+// ---------- helpers ----------
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves with the first stdout line matching `re`, or rejects on exit / timeout (with the output tail). */
+function waitForLine(child, re, timeoutMs, label) {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => done(new Error(`${label}: not ready after ${timeoutMs / 1000} s\n${err.slice(-2000)}`)), timeoutMs);
+    const onOut = (d) => {
+      out += d;
+      const m = re.exec(out);
+      if (m) done(null, m);
+    };
+    const onErr = (d) => {
+      err += d;
+    };
+    const onExit = (code) => done(new Error(`${label}: exited early (code ${code})\n${err.slice(-2000)}${out.slice(-1000)}`));
+    child.stdout.on("data", onOut);
+    child.stderr.on("data", onErr);
+    child.once("exit", onExit);
+    function done(e, m) {
+      clearTimeout(timer);
+      child.stdout.off("data", onOut);
+      child.stderr.off("data", onErr);
+      child.off("exit", onExit);
+      // Keep draining so a full pipe never blocks the server.
+      child.stdout.resume();
+      child.stderr.resume();
+      e ? reject(e) : resolve(m);
+    }
+  });
+}
+
+async function waitForHttp(url, timeoutMs, label, child) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child && child.exitCode !== null) throw new Error(`${label}: exited early (code ${child.exitCode})`);
+    try {
+      const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (r.status < 500) return;
+    } catch {
+      // not yet
+    }
+    await sleep(500);
+  }
+  throw new Error(`${label}: ${url} not answering after ${timeoutMs / 1000} s`);
+}
+
+async function call(url, init, expect, label) {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(15000) });
+  const text = await res.text();
+  if (res.status !== expect) throw new Error(`${label}: expected ${expect}, got ${res.status}: ${text.slice(0, 500)}`);
+  return JSON.parse(text);
+}
+
+function run(cmd, argv, options, timeoutMs) {
+  return new Promise((resolve) => {
+    const child = start(cmd, argv, options);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => killGroup(child, "SIGKILL"), timeoutMs);
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+// ---------- load ----------
+async function wrk(url, { method, key, body }, connections, seconds) {
+  const env = { ...process.env, BENCH_METHOD: method, BENCH_KEY: key, BENCH_BODY: body ?? "" };
+  const r = await run(
+    "wrk",
+    ["-t", String(THREADS), "-c", String(connections), "-d", `${seconds}s`, "--timeout", "5s", "--latency", "-s", path.join(here, "wrk.lua"), url],
+    { env },
+    (seconds + 30) * 1000,
+  );
+  const line = r.stdout.split("\n").find((l) => l.startsWith("BENCHJSON "));
+  if (!line) throw new Error(`wrk failed (code ${r.code} ${r.signal ?? ""}): ${r.stderr || r.stdout}`);
+  const s = JSON.parse(line.slice("BENCHJSON ".length));
+  return {
+    rps: s.requests / (s.duration_us / 1e6),
+    p50: s.p50_us / 1000,
+    p99: s.p99_us / 1000,
+    non2xx: s.non2xx3xx,
+    errors: s.connect + s.read + s.write + s.timeout,
+    requests: s.requests,
+  };
+}
+
+/** Sanity check (one request each, expected status), warm-up, then every route × connection count. */
+async function measure(target, base, key, verificationId, rows) {
+  const routes = [
+    { route: "GET /v1/verifications/{id}", url: `${base}/v1/verifications/${verificationId}`, method: "GET", expect: 200 },
+    { route: "POST /v1/verifications", url: `${base}/v1/verifications`, method: "POST", body: CREATE_BODY, expect: 201 },
+  ];
+  for (const r of routes) {
+    const init = { method: r.method, headers: { "X-API-Key": key, ...(r.body ? { "Content-Type": "application/json" } : {}) }, body: r.body };
+    await call(r.url, init, r.expect, `${target} ${r.route}`);
+  }
+  for (const r of routes) {
+    await wrk(r.url, { method: r.method, key, body: r.body }, CONNECTIONS[0], WARMUP_SECONDS);
+    for (const c of CONNECTIONS) {
+      const m = await wrk(r.url, { method: r.method, key, body: r.body }, c, DURATION);
+      console.error(`  ${target} | ${r.route} | c=${c}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, non-2xx ${m.non2xx}, errors ${m.errors}`);
+      rows.push({ target, route: r.route, connections: c, ...m });
+    }
+  }
+}
+
+// ---------- targets ----------
+async function peerTarget(rows) {
+  const label = "peer: FastAPI (uvicorn, 1 worker)";
+  if (!existsSync(path.join(peerDir, "app.py"))) {
+    console.log(`bench/api: peer not found at ${peerDir} — skipping the peer baseline (no ratios).`);
+    return;
+  }
+  const check = spawnSync("/usr/bin/python3", ["-c", "import fastapi, uvicorn"], { encoding: "utf8" });
+  if (check.status !== 0) {
+    console.log(
+      "bench/api: /usr/bin/python3 lacks fastapi/uvicorn — skipping the peer baseline (no ratios).\n" +
+        "  install with: apt-get update && apt-get install -y python3-fastapi python3-uvicorn",
+    );
+    return;
+  }
+  // The peer folder is read-only shared material: run it from there, but keep its database in bench/out/api.
+  const db = path.join(outDir, "peer.db");
+  for (const f of [db, `${db}-wal`, `${db}-shm`]) await rm(f, { force: true });
+  const env = { ...process.env, PEER_DB: db };
+  const seeded = await run("/usr/bin/python3", ["app.py", "seed"], { cwd: peerDir, env }, 30000);
+  const [key, vid] = seeded.stdout.trim().split(/\s+/);
+  if (seeded.code !== 0 || !key || !vid) throw new Error(`peer seed failed: ${seeded.stderr || seeded.stdout}`);
+  const port = 8899;
+  const server = start("/usr/bin/python3", ["-m", "uvicorn", "app:app", "--port", String(port)], { cwd: peerDir, env });
+  server.stdout.resume();
+  let serverErr = "";
+  server.stderr.on("data", (d) => (serverErr = (serverErr + d).slice(-4000)));
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/docs`, 30000, label, server).catch((e) => {
+      throw new Error(`${e.message}\n${serverErr}`);
+    });
+    await measure(label, `http://127.0.0.1:${port}`, key, vid, rows);
+  } finally {
+    await stopChild(server);
+  }
+}
+
+/** Seeds a tenant, an admin, an API key and one verification through the real API. */
+async function seedOurs(base) {
+  const reg = await call(
+    `${base}/v1/auth/register`,
+    {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ email: `bench-${Date.now()}@bench.example.com`, password: "Zq8!bench-pass-771", name: "Bench Admin", tenant_name: "Bench Tenant" }),
+    },
+    201,
+    "register",
+  );
+  const created = await call(
+    `${base}/v1/api-keys`,
+    {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${reg.access_token}` },
+      // 100 000/min is the schema's maximum (1 000 000 is refused with 400).
+      body: JSON.stringify({ name: "bench", scopes: ["verifications:write", "verifications:read"], rate_limit_per_minute: 100000, mode: "live" }),
+    },
+    201,
+    "create API key",
+  );
+  const v = await call(
+    `${base}/v1/verifications`,
+    { method: "POST", headers: { "Content-Type": "application/json", "X-API-Key": created.key }, body: CREATE_BODY },
+    201,
+    "create verification",
+  );
+  return { key: created.key, verificationId: v.id };
+}
+
+async function miniflareTarget(rows) {
+  const label = "ours: built worker, Miniflare direct";
+  const port = await freePort();
+  const server = start(process.execPath, [path.join(here, "miniflare-server.mjs"), outDir, String(port), String(DEADLINE_SECONDS)], { cwd: root });
+  try {
+    const [, base] = await waitForLine(server, /^READY (\S+)$/m, 90000, label);
+    const { key, verificationId } = await seedOurs(base);
+    await measure(label, base, key, verificationId, rows);
+  } finally {
+    await stopChild(server);
+  }
+}
+
+async function wranglerDevTarget(rows) {
+  const label = "ours: wrangler dev --local (proxy in front)";
+  const state = path.join(outDir, "wrangler-state");
+  const envFile = path.join(outDir, "bench.env");
+  await rm(state, { recursive: true, force: true });
+  const secrets = await generateDevSecrets();
+  await writeFile(envFile, Object.entries(secrets).map(([k, v]) => `${k}='${v}'`).join("\n") + "\n", { mode: 0o600 });
+  const mig = await run(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { cwd: root, env: { ...wranglerEnv, CI: "1" } }, 120000);
+  if (mig.code !== 0) throw new Error(`wrangler d1 migrations apply failed: ${mig.stderr || mig.stdout}`);
+  const port = await freePort();
+  const inspector = await freePort();
+  const server = start(
+    wrangler,
+    ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", "warn"],
+    { cwd: root, env: wranglerEnv },
+  );
+  server.stdout.resume();
+  let serverErr = "";
+  server.stderr.on("data", (d) => (serverErr = (serverErr + d).slice(-4000)));
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${base}/health`, 120000, label, server).catch((e) => {
+      throw new Error(`${e.message}\n${serverErr}`);
+    });
+    const { key, verificationId } = await seedOurs(base);
+    await measure(label, base, key, verificationId, rows);
+  } finally {
+    await stopChild(server);
+    await rm(envFile, { force: true });
+  }
+}
+
+// ---------- main ----------
+if (spawnSync("wrk", ["-v"], { encoding: "utf8" }).error) {
+  console.log("bench/api: wrk not found — skipping (install with: apt-get update && apt-get install -y wrk).");
+  process.exit(0);
+}
+
+await mkdir(outDir, { recursive: true });
+console.error("bench/api: building the worker (wrangler deploy --dry-run)…");
+const built = await run(wrangler, ["deploy", "--dry-run", "--outdir", outDir], { cwd: root, env: wranglerEnv }, 180000);
+if (built.code !== 0 || !existsSync(path.join(outDir, "index.js"))) {
+  console.error(`bench/api: build failed:\n${built.stderr || built.stdout}`);
+  process.exit(1);
+}
+
+const rows = [];
+const failures = [];
+const targets = [
+  ["peer", peerTarget],
+  ["miniflare", miniflareTarget],
+  ...(WITH_WRANGLER_DEV ? [["wrangler dev", wranglerDevTarget]] : []),
+];
+for (const [name, fn] of targets) {
+  console.error(`bench/api: target ${name}…`);
+  try {
+    await fn(rows);
+  } catch (err) {
+    failures.push(`${name}: ${err.message}`);
+    console.error(`bench/api: target ${name} failed: ${err.stack ?? err}`);
+  }
+  await sleep(1000);
+}
+
+const fmt = (v, d = 0) => (v === undefined || v === null || Number.isNaN(v) ? "—" : v.toFixed(d));
+const peerOf = (r) => rows.find((p) => p.target.startsWith("peer") && p.route === r.route && p.connections === r.connections);
+const table = rows.map((r) => {
+  const p = peerOf(r);
+  const isPeer = r.target.startsWith("peer");
+  return {
+    target: r.target,
+    route: r.route,
+    conns: r.connections,
+    "req/s": fmt(r.rps),
+    "p50 ms": fmt(r.p50, 2),
+    "p99 ms": fmt(r.p99, 2),
+    "non-2xx": r.non2xx,
+    "sock err": r.errors,
+    "req/s ours/peer": isPeer ? "(baseline)" : p ? fmt(r.rps / p.rps, 2) : "—",
+    "p99 ours/peer": isPeer ? "(baseline)" : p ? fmt(r.p99 / p.p99, 2) : "—",
+  };
+});
+
+console.log(`\nAPI benchmark — wrk ${THREADS} threads, ${DURATION} s per cell (after a ${WARMUP_SECONDS} s warm-up per route), 127.0.0.1, targets run one after another on ${(await import("node:os")).cpus().length} cores`);
+if (table.length) {
+  const cols = Object.keys(table[0]);
+  const width = cols.map((c) => Math.max(c.length, ...table.map((r) => String(r[c]).length)));
+  const line = (vals) => `| ${vals.map((v, i) => String(v).padEnd(width[i])).join(" | ")} |`;
+  console.log(line(cols));
+  console.log(`|${width.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const r of table) console.log(line(cols.map((c) => r[c])));
+  console.log("non-2xx = wrk's non-2xx/3xx responses; sock err = connect + read + write + timeout errors. ratio > 1 for req/s and < 1 for p99 favour ours.");
+}
+if (failures.length) {
+  console.log(`\nFailed targets:\n${failures.map((f) => `- ${f.split("\n")[0]}`).join("\n")}`);
+}
+killAllNow();
+process.exit(failures.length && !rows.length ? 1 : 0);
