@@ -18,22 +18,7 @@ export const MIN_SIDE = 32;
  * const img = decodeImage(new Uint8Array(await req.arrayBuffer())); // throws FaceEngineError
  */
 export function decodeImage(bytes: Uint8Array): RgbaImage {
-  if (bytes.byteLength < 8) throw new FaceEngineError("IMAGE_UNDECODABLE", "image is empty or truncated");
-  let photon: PhotonImage | undefined;
-  try {
-    photon = PhotonImage.new_from_byteslice(bytes);
-    const width = photon.get_width();
-    const height = photon.get_height();
-    if (width < MIN_SIDE || height < MIN_SIDE || width * height > MAX_PIXELS) {
-      throw new FaceEngineError("IMAGE_DIMENSIONS", `image is ${width}×${height}; sides must be ≥ ${MIN_SIDE} px and at most ${MAX_PIXELS} pixels`);
-    }
-    return { width, height, data: photon.get_raw_pixels() };
-  } catch (e) {
-    if (e instanceof FaceEngineError) throw e;
-    throw new FaceEngineError("IMAGE_UNDECODABLE", "the bytes are not a decodable image", { cause: e });
-  } finally {
-    photon?.free();
-  }
+  return decodeBounded(bytes, Number.POSITIVE_INFINITY).image;
 }
 
 /** Longest side images are analysed at: enough for a portrait on an ID card, small enough for a Worker's memory. */

@@ -43,3 +43,21 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,
   content: { "application/json": { schema } },
 });
+
+/** An uploaded file in OpenAPI terms; the bytes are checked by magic bytes in the handler, not by this schema. */
+export const binary = z.any().openapi({ type: "string", format: "binary" });
+
+/**
+ * A request body that is one image: raw (any of the accepted types, or octet-stream) or a multipart part named
+ * `part`. `required: false` makes the multipart validator run only for multipart bodies; handlers check the part.
+ */
+export const imageBody = (part: string, description = "The image") => ({
+  required: false,
+  content: {
+    "image/jpeg": { schema: binary },
+    "image/png": { schema: binary },
+    "image/webp": { schema: binary },
+    "application/octet-stream": { schema: binary },
+    "multipart/form-data": { schema: z.object({ [part]: binary.openapi({ description }) }) },
+  },
+});

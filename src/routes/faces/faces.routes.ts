@@ -1,6 +1,6 @@
 /** Contracts of the synchronous face routes: detect faces in one image, compare the faces of two images (1:1). */
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, jsonContent } from "../../lib/openapi";
+import { binary, errorResponses, imageBody, jsonContent } from "../../lib/openapi";
 import { requireAuth } from "../../middleware/auth";
 import { CompareResult, DetectQuery, DetectResult } from "./faces.schemas";
 
@@ -10,7 +10,6 @@ const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearerAuth: [] }
 export const facesAccess = requireAuth({ roles: ["admin", "reviewer"], scope: "faces" });
 
 // Images are checked by magic bytes in the handler (JPEG, PNG or WebP; ≤ 10 MB; ≤ 16.7 megapixels); the schema only documents them.
-const binary = z.any().openapi({ type: "string", format: "binary" });
 
 const imageRules =
   "Each image: JPEG, PNG or WebP (decided by magic bytes, not by the declared type), at most 10 MB and 16.7 megapixels (4096×4096); " +
@@ -30,17 +29,7 @@ export const detectRoute = createRoute({
   security,
   request: {
     query: DetectQuery,
-    // `required: false` makes the multipart validator run only for multipart bodies; the handler checks the part.
-    body: {
-      required: false,
-      content: {
-        "multipart/form-data": { schema: z.object({ image: binary.openapi({ description: "The image" }) }) },
-        "image/jpeg": { schema: binary },
-        "image/png": { schema: binary },
-        "image/webp": { schema: binary },
-        "application/octet-stream": { schema: binary },
-      },
-    },
+    body: imageBody("image"),
   },
   responses: {
     200: jsonContent(DetectResult, "The faces found (possibly none)"),

@@ -1,6 +1,6 @@
 /** Contracts of the verification lifecycle: create, upload, submit, read, list, stream, receipts, erasure, re-decision. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, jsonContent } from "../../lib/openapi";
+import { binary, errorResponses, imageBody, jsonContent } from "../../lib/openapi";
 import { PageQuery, pageOf } from "../../lib/pagination";
 import { requireAuth } from "../../middleware/auth";
 import { STATUSES } from "../../verifications/status";
@@ -11,8 +11,6 @@ const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearerAuth: [] }
 export const writer = requireAuth({ roles: ["user", "admin"], scope: "verifications:write" });
 const reader = requireAuth({ roles: ["user", "admin", "reviewer", "auditor"], scope: "verifications:read" });
 
-// Raw bodies are checked by magic bytes in the handler; the schema only documents them.
-const binary = z.any().openapi({ type: "string", format: "binary" });
 
 export const createVerificationRoute = createRoute({
   method: "post",
@@ -60,16 +58,7 @@ export const uploadMediaRoute = createRoute({
   security,
   request: {
     params: MediaParams,
-    body: {
-      required: false,
-      content: {
-        "image/jpeg": { schema: binary },
-        "image/png": { schema: binary },
-        "image/webp": { schema: binary },
-        "application/octet-stream": { schema: binary },
-        "multipart/form-data": { schema: z.object({ file: binary }) },
-      },
-    },
+    body: imageBody("file"),
   },
   responses: { 201: jsonContent(MediaStored, "Stored"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429) },
 });
