@@ -23,6 +23,7 @@ export default defineConfig(async () => {
           test: {
             name: "unit",
             include: ["test/unit/**/*.test.ts"],
+            silent: "passed-only",
             environment: "node",
           },
         },
@@ -53,6 +54,8 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "workers",
+            // The Worker logs structured JSON for every job and request; show it only for tests that fail.
+            silent: "passed-only",
             include: ["test/**/*.test.ts"],
             exclude: ["test/unit/**"],
             setupFiles: ["./test/setup.ts"],
