@@ -3,7 +3,7 @@
  * function that changes a status (`transition`): a conditional update (so two workers cannot both move the
  * same verification), a transition row, an audit event and a live event, in that order.
  */
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Services } from "../services";
 import { verificationTransitions, verifications } from "../db/schema";
 import { ApiError, notFound } from "../lib/errors";
@@ -97,11 +97,20 @@ export async function createVerification(s: Services, principal: Principal, inpu
  * Anything else is 404, so ids of other tenants reveal nothing.
  */
 export async function loadVerification(s: Services, principal: Principal, id: string): Promise<VerificationRow> {
-  const [row] = await s.db
+  const [row] = await selectVerification(s, principal, id);
+  return visibleTo(principal, row);
+}
+
+/** The tenant-scoped read of one verification (a query, so callers can put it in a D1 batch). */
+export const selectVerification = (s: Services, principal: Principal, id: string) =>
+  s.db
     .select()
     .from(verifications)
     .where(and(eq(verifications.id, id), eq(verifications.tenantId, principal.tenantId)))
     .limit(1);
+
+/** The row if the principal may see it, else 404 (a plain user sees only their own). */
+export function visibleTo(principal: Principal, row: VerificationRow | undefined): VerificationRow {
   if (!row) throw notFound("Verification");
   if (principal.type === "user" && principal.role === "user" && !(row.createdByType === "user" && row.createdById === principal.userId)) {
     throw notFound("Verification");
@@ -192,8 +201,4 @@ export async function transition(s: Services, row: VerificationRow, to: Status, 
   Object.assign(row, opts.set, { status: to, updatedAt: now });
   await publishEvent(s, row.id, { seq: next, from, status: to, reason: opts.reason ?? null, at: now });
   return true;
-}
-
-export async function listTransitions(s: Services, verificationId: string) {
-  return s.db.select().from(verificationTransitions).where(eq(verificationTransitions.verificationId, verificationId)).orderBy(asc(verificationTransitions.seq));
 }

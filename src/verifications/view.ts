@@ -3,14 +3,18 @@
  * decision with reasons, each layer's evidence, the review, and timings. Personal data is decrypted only here,
  * for the caller who is allowed to read it; the document number is masked.
  */
-import { desc, eq } from "drizzle-orm";
+import { asc, desc, eq } from "drizzle-orm";
 import type { Services } from "../services";
-import { layerResults, reviews } from "../db/schema";
+import { layerResults, media, reviews, verificationTransitions } from "../db/schema";
 import { LIVE_LAYER_NAMES } from "../pipeline/registry";
 import type { MediaRow } from "./media";
-import { listMedia } from "./media";
 import type { VerificationRow } from "./service";
-import { listTransitions } from "./service";
+import { selectVerification, visibleTo } from "./service";
+import type { Principal } from "../types";
+
+type LayerRow = typeof layerResults.$inferSelect;
+type TransitionRow = typeof verificationTransitions.$inferSelect;
+type ReviewRow = typeof reviews.$inferSelect;
 
 const mask = (n: string) => (n.length <= 4 ? "•".repeat(n.length) : `${"•".repeat(n.length - 4)}${n.slice(-4)}`);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -32,13 +36,24 @@ export function summaryView(v: VerificationRow) {
   };
 }
 
-export async function verificationView(s: Services, v: VerificationRow) {
-  const [layers, transitions, mediaRows, [review]] = await Promise.all([
-    s.db.select().from(layerResults).where(eq(layerResults.verificationId, v.id)),
-    listTransitions(s, v.id),
-    listMedia(s, v.id),
-    s.db.select().from(reviews).where(eq(reviews.verificationId, v.id)).orderBy(desc(reviews.createdAt)).limit(1),
-  ]);
+const evidenceQueries = (s: Services, id: string) =>
+  [
+    s.db.select().from(layerResults).where(eq(layerResults.verificationId, id)),
+    s.db.select().from(verificationTransitions).where(eq(verificationTransitions.verificationId, id)).orderBy(asc(verificationTransitions.seq)),
+    s.db.select().from(media).where(eq(media.verificationId, id)).orderBy(media.id),
+    s.db.select().from(reviews).where(eq(reviews.verificationId, id)).orderBy(desc(reviews.createdAt)).limit(1),
+  ] as const;
+
+type Evidence = [LayerRow[], TransitionRow[], MediaRow[], ReviewRow[]];
+
+/** GET /v1/verifications/{id} in one D1 round trip: the row and its evidence are read in a batch, then access is checked. */
+export async function loadVerificationView(s: Services, principal: Principal, id: string) {
+  const [rows, ...evidence] = await s.db.batch([selectVerification(s, principal, id), ...evidenceQueries(s, id)]);
+  return verificationView(s, visibleTo(principal, rows[0]), evidence as Evidence);
+}
+
+export async function verificationView(s: Services, v: VerificationRow, evidence?: Evidence) {
+  const [layers, transitions, mediaRows, [review]] = evidence ?? ((await s.db.batch([...evidenceQueries(s, v.id)])) as Evidence);
 
   let applicant = null;
   if (v.applicantEnc) {

@@ -20,7 +20,7 @@ import type { CreateVerificationInput, VerificationRow } from "../../verificatio
 import { createVerification, loadVerification, transition } from "../../verifications/service";
 import { getSettings } from "../../verifications/settings";
 import type { Status } from "../../verifications/status";
-import { mediaView, summaryView, verificationView } from "../../verifications/view";
+import { loadVerificationView, mediaView, summaryView, verificationView } from "../../verifications/view";
 import type {
   createVerificationRoute,
   deleteVerificationRoute,
@@ -164,9 +164,7 @@ export const submitHandler: RouteHandler<typeof submitRoute, AppEnv> = async (c)
 };
 
 export const getVerificationHandler: RouteHandler<typeof getVerificationRoute, AppEnv> = async (c) => {
-  const s = c.var.services;
-  const v = await loadVerification(s, c.var.principal, c.req.valid("param").id);
-  return c.json((await verificationView(s, v)) as never, 200);
+  return c.json((await loadVerificationView(c.var.services, c.var.principal, c.req.valid("param").id)) as never, 200);
 };
 
 export const listVerificationsHandler: RouteHandler<typeof listVerificationsRoute, AppEnv> = async (c) => {
