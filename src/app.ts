@@ -13,7 +13,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { Bindings } from "./env";
 import { loadConfig } from "./env";
-import { ApiError, errorBody } from "./lib/errors";
+import { ApiError, errorBody, validationError } from "./lib/errors";
 import { log } from "./lib/log";
 import { servicesMiddleware } from "./services";
 import type { AppEnv } from "./types";
@@ -22,14 +22,7 @@ import type { AppEnv } from "./types";
 export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 
 const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
-  if (!result.success) {
-    const fields: Record<string, string[]> = {};
-    for (const issue of result.error.issues) {
-      const key = issue.path.length ? issue.path.join(".") : "(body)";
-      (fields[key] ??= []).push(issue.message);
-    }
-    throw new ApiError("VALIDATION_ERROR", "The request is invalid", { details: { target: result.target, fields } });
-  }
+  if (!result.success) throw validationError(result.error.issues, { target: result.target });
 };
 
 export function createRouter() {

@@ -57,3 +57,21 @@ export function errorBody(err: ApiError, requestId: string): ErrorBody {
 export const notFound = (what = "Resource") => new ApiError("NOT_FOUND", `${what} not found`);
 export const forbidden = (message = "You do not have permission to do this") => new ApiError("FORBIDDEN", message);
 export const unauthorized = (message = "Authentication required") => new ApiError("UNAUTHORIZED", message);
+
+/**
+ * A 400 VALIDATION_ERROR listing every problem per field (`a.b.c` paths; `prefix` for fields nested in a part,
+ * e.g. "data."; "(body)" for the body as a whole).
+ */
+export function validationError(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  options: { prefix?: string; target?: string; message?: string } = {},
+): ApiError {
+  const fields: Record<string, string[]> = {};
+  for (const issue of issues) {
+    const key = issue.path.length ? `${options.prefix ?? ""}${issue.path.map(String).join(".")}` : `${options.prefix ?? ""}(body)`;
+    (fields[key] ??= []).push(issue.message);
+  }
+  return new ApiError("VALIDATION_ERROR", options.message ?? "The request is invalid", {
+    details: { ...(options.target ? { target: options.target } : {}), fields },
+  });
+}

@@ -1,61 +1,21 @@
 /**
- * Media intake and storage. An upload is checked completely before anything is written: size, type by magic
- * bytes, dimensions from the header (decompression bombs), completeness. Accepted images go to R2 under
+ * Media storage. Uploads arrive already checked (src/media/uploads.ts); accepted images go to R2 under
  * `tenants/<tenant>/verifications/<verification>/` with their SHA-256, and a row in D1.
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { Services } from "../services";
 import { media } from "../db/schema";
-import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { sniffImage } from "../media/sniff";
 import type { ImageType } from "../media/sniff";
+import type { CheckedImage } from "../media/uploads";
 import type { MediaInput } from "../pipeline/types";
 import type { VerificationRow } from "./service";
 
 export const MEDIA_KINDS = ["document_front", "document_back", "selfie", "selfie_frame"] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 
-/**
- * Largest image accepted, in pixels (4096 × 4096). photon decodes the whole image into its WebAssembly memory
- * before shrinking it, and a Worker has 128 MB: 16.7 MP is 64 MB of RGBA, a 40 MP image would be 160 MB.
- * Phone cameras write 12 MP by default; larger uploads are refused from their header, before any decoding.
- */
-export const MAX_PIXELS = 4096 * 4096;
 export const MAX_SELFIE_FRAMES = 8;
-
-export interface CheckedImage {
-  bytes: Uint8Array;
-  type: ImageType;
-  width: number;
-  height: number;
-  sha256: string;
-}
-
-export function checkUploadSize(length: number, maxBytes: number) {
-  if (length > maxBytes) {
-    throw new ApiError("PAYLOAD_TOO_LARGE", `Images are limited to ${maxBytes} bytes`, { details: { max_bytes: maxBytes, bytes: length } });
-  }
-}
-
-/** Validates an upload; throws the right 4xx and stores nothing. */
-export async function checkImage(bytes: Uint8Array, maxBytes: number, field = "file"): Promise<CheckedImage> {
-  checkUploadSize(bytes.byteLength, maxBytes);
-  const sniff = sniffImage(bytes);
-  if (!sniff.ok) {
-    if (sniff.reason === "UNSUPPORTED_TYPE") {
-      throw new ApiError("UNSUPPORTED_MEDIA_TYPE", sniff.message, { details: { field, accepted: ["image/jpeg", "image/png", "image/webp"] } });
-    }
-    throw new ApiError("IMAGE_INVALID", sniff.message, { details: { field, reason: sniff.reason } });
-  }
-  if (sniff.width * sniff.height > MAX_PIXELS) {
-    throw new ApiError("IMAGE_INVALID", `The image is ${sniff.width}×${sniff.height}; at most ${(MAX_PIXELS / 1e6).toFixed(1)} megapixels are accepted`, {
-      details: { field, reason: "TOO_MANY_PIXELS", width: sniff.width, height: sniff.height, max_pixels: MAX_PIXELS },
-    });
-  }
-  return { bytes, type: sniff.type, width: sniff.width, height: sniff.height, sha256: await sha256Hex(bytes) };
-}
 
 const EXT: Record<ImageType, string> = { "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp" };
 

@@ -5,12 +5,10 @@ import { cosineSimilarity, isFaceEngineError, thresholds } from "../../face";
 import { workerFaceEngine } from "../../face/ort-web-runtime";
 import { ApiError } from "../../lib/errors";
 import type { AppEnv } from "../../types";
-import { checkImage, checkUploadSize } from "../../verifications/media";
+import { checkImage, isForm, readForm, refuseDeclaredLength, requiredFilePart } from "../../media/uploads";
 import { imageOrientation } from "../../media/orientation";
 import type { compareRoute, detectRoute } from "./faces.routes";
 
-/** Multipart framing on top of the images, for the early refusal on a declared Content-Length. */
-const FRAMING_MARGIN = 64 * 1024;
 /** Faces counted (and landmarked) per image in compare. */
 const COMPARE_MAX_FACES = 10;
 
@@ -19,37 +17,6 @@ const r4 = (v: number) => Math.round(v * 10_000) / 10_000;
 
 const required = (field: string, message: string) =>
   new ApiError("VALIDATION_ERROR", message, { details: { fields: { [field]: ["required"] } } });
-
-function isForm(c: Context<AppEnv>): boolean {
-  const type = (c.req.header("Content-Type") ?? "").toLowerCase();
-  return type.startsWith("multipart/form-data") || type.startsWith("application/x-www-form-urlencoded");
-}
-
-/** Refuses a body whose declared length already exceeds what the route can accept, before reading it. */
-function refuseDeclaredLength(c: Context<AppEnv>, maxBody: number, maxBytes: number) {
-  const declared = Number(c.req.header("Content-Length") ?? "0");
-  if (Number.isFinite(declared) && declared > maxBody + FRAMING_MARGIN) checkUploadSize(declared, maxBytes);
-}
-
-async function readForm(c: Context<AppEnv>) {
-  try {
-    return await c.req.parseBody({ all: true });
-  } catch {
-    throw new ApiError("VALIDATION_ERROR", "The multipart body is malformed");
-  }
-}
-
-/** The bytes of one required file part; a missing, repeated or non-file part is a 400. */
-async function filePart(form: Record<string, unknown>, name: string, maxBytes: number): Promise<Uint8Array> {
-  const value = form[name];
-  if (value === undefined) throw required(name, `A \`${name}\` part with the image is required`);
-  if (Array.isArray(value)) throw new ApiError("VALIDATION_ERROR", `Only one \`${name}\` part is accepted`, { details: { fields: { [name]: ["repeated"] } } });
-  if (typeof value === "string" || !(value instanceof Blob)) {
-    throw new ApiError("VALIDATION_ERROR", `The \`${name}\` part must be a file`, { details: { fields: { [name]: ["must be a file"] } } });
-  }
-  checkUploadSize(value.size, maxBytes);
-  return new Uint8Array(await value.arrayBuffer());
-}
 
 /** Runs the face engine; its typed errors become the API's (an undecodable image is the client's 422, missing models our 503). */
 async function analyze(c: Context<AppEnv>, bytes: Uint8Array, field: string, options: AnalyzeOptions): Promise<FaceAnalysis & { total: number }> {
@@ -98,10 +65,10 @@ function faceView(f: AnalyzedFace, withLandmarks68: boolean) {
 export const detectHandler: RouteHandler<typeof detectRoute, AppEnv> = async (c) => {
   const maxBytes = c.var.services.config.MAX_UPLOAD_BYTES;
   const query = c.req.valid("query");
-  refuseDeclaredLength(c, maxBytes, maxBytes);
+  refuseDeclaredLength(c.req, maxBytes, maxBytes);
   let bytes: Uint8Array;
-  if (isForm(c)) {
-    bytes = await filePart(await readForm(c), "image", maxBytes);
+  if (isForm(c.req)) {
+    bytes = await requiredFilePart(await readForm(c.req), "image", maxBytes);
   } else {
     bytes = new Uint8Array(await c.req.arrayBuffer());
     if (bytes.byteLength === 0) throw required("image", "Send the image as the body, or as a multipart `image` part");
@@ -122,11 +89,11 @@ export const detectHandler: RouteHandler<typeof detectRoute, AppEnv> = async (c)
 
 export const compareHandler: RouteHandler<typeof compareRoute, AppEnv> = async (c) => {
   const maxBytes = c.var.services.config.MAX_UPLOAD_BYTES;
-  refuseDeclaredLength(c, 2 * maxBytes, maxBytes);
-  if (!isForm(c)) {
+  refuseDeclaredLength(c.req, 2 * maxBytes, maxBytes);
+  if (!isForm(c.req)) {
     throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send multipart/form-data with the image parts `a` and `b`", { details: { accepted: ["multipart/form-data"] } });
   }
-  const form = await readForm(c);
+  const form = await readForm(c.req);
   const missing = ["a", "b"].filter((name) => form[name] === undefined);
   if (missing.length) {
     throw new ApiError("VALIDATION_ERROR", `Image part${missing.length > 1 ? "s" : ""} ${missing.map((m) => `\`${m}\``).join(" and ")} missing`, {
@@ -134,8 +101,8 @@ export const compareHandler: RouteHandler<typeof compareRoute, AppEnv> = async (
     });
   }
   // Both images are checked before either is decoded, so bad input costs no inference.
-  const a = await checkImage(await filePart(form, "a", maxBytes), maxBytes, "a");
-  const b = await checkImage(await filePart(form, "b", maxBytes), maxBytes, "b");
+  const a = await checkImage(await requiredFilePart(form, "a", maxBytes), maxBytes, "a");
+  const b = await checkImage(await requiredFilePart(form, "b", maxBytes), maxBytes, "b");
   const started = performance.now();
   const options: AnalyzeOptions = { embed: true, liveness: false, maxFaces: COMPARE_MAX_FACES };
   const ra = await analyze(c, a.bytes, "a", options);

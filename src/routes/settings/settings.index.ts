@@ -8,7 +8,7 @@ import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { requestMeta, requireAuth } from "../../middleware/auth";
 import { DecisionSettingsSchema } from "../../pipeline/settings";
 import { getSettings, saveSettings } from "../../verifications/settings";
-import { ApiError } from "../../lib/errors";
+import { validationError } from "../../lib/errors";
 
 const Settings = z.object({ version: z.number().int(), settings: DecisionSettingsSchema }).openapi("DecisionSettings");
 const security = [{ bearerAuth: [] }];
@@ -60,11 +60,7 @@ export const settingsRouter = createRouter()
       ...patch,
       layer_weights: { ...current.settings.layer_weights, ...patch.layer_weights },
     });
-    if (!merged.success) {
-      throw new ApiError("VALIDATION_ERROR", "The settings are inconsistent", {
-        details: { fields: Object.fromEntries(merged.error.issues.map((i) => [i.path.join("."), [i.message]])) },
-      });
-    }
+    if (!merged.success) throw validationError(merged.error.issues, { message: "The settings are inconsistent" });
     const actorId = principal.type === "user" ? principal.userId : principal.keyId;
     const saved = await saveSettings(s.db, principal.tenantId, merged.data, actorId, s.now());
     await s.audit.append(

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { and, desc, eq, lt } from "drizzle-orm";
 import { layerResults, verifications } from "../../db/schema";
 import { sha256Hex } from "../../lib/crypto";
-import { ApiError } from "../../lib/errors";
+import { ApiError, validationError } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { page } from "../../lib/pagination";
 import { requestMeta } from "../../middleware/auth";
@@ -12,8 +12,10 @@ import { decide } from "../../pipeline/decision";
 import type { Finding } from "../../pipeline/types";
 import type { AppEnv } from "../../types";
 import { eraseVerification } from "../../verifications/erasure";
-import type { CheckedImage, MediaKind } from "../../verifications/media";
-import { MAX_SELFIE_FRAMES, checkImage, checkUploadSize, listMedia, storeMedia } from "../../verifications/media";
+import type { MediaKind } from "../../verifications/media";
+import { MAX_SELFIE_FRAMES, listMedia, storeMedia } from "../../verifications/media";
+import type { CheckedImage } from "../../media/uploads";
+import { checkImage, fileParts, readForm, refuseDeclaredLength, requiredFilePart } from "../../media/uploads";
 import { enqueueVerification } from "../../verifications/processing";
 import { deletionReceipt, resultReceipt } from "../../verifications/receipts";
 import type { CreateVerificationInput, VerificationRow } from "../../verifications/service";
@@ -42,12 +44,6 @@ const actorOf = (c: Context<AppEnv>) => {
   return p.type === "api_key" ? { type: "api_key" as const, id: p.keyId } : { type: "user" as const, id: p.userId };
 };
 
-function validationError(issues: { path: PropertyKey[]; message: string }[], prefix = "") {
-  const fields: Record<string, string[]> = {};
-  for (const i of issues) (fields[prefix + (i.path.map(String).join(".") || "(body)")] ??= []).push(i.message);
-  return new ApiError("VALIDATION_ERROR", "The request is invalid", { details: { fields } });
-}
-
 async function submit(c: Context<AppEnv>, v: VerificationRow) {
   const s = c.var.services;
   const present = new Set((await listMedia(s, v.id)).filter((m) => !m.purgedAt).map((m) => m.kind));
@@ -70,7 +66,7 @@ function parseJsonCreate(body: unknown): CreateVerificationInput {
 
 /** Multipart create: every file is checked before anything is stored, so a refused request leaves no trace. */
 async function parseMultipartCreate(c: Context<AppEnv>) {
-  const form = await c.req.parseBody({ all: true });
+  const form = await readForm(c.req);
   const maxBytes = c.var.services.config.MAX_UPLOAD_BYTES;
   const rawData = form.data;
   if (typeof rawData !== "string") throw new ApiError("VALIDATION_ERROR", "A `data` part with the JSON body is required", { details: { fields: { data: ["required"] } } });
@@ -81,17 +77,11 @@ async function parseMultipartCreate(c: Context<AppEnv>) {
     throw new ApiError("MALFORMED_JSON", "The `data` part is not valid JSON");
   }
   const parsed = CreateVerificationBody.safeParse(json);
-  if (!parsed.success) throw validationError(parsed.error.issues, "data.");
+  if (!parsed.success) throw validationError(parsed.error.issues, { prefix: "data." });
   const files: { kind: MediaKind; image: CheckedImage }[] = [];
   for (const kind of ["document_front", "document_back", "selfie", "selfie_frame"] as const) {
-    const value = form[kind];
-    const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
-    if (kind !== "selfie_frame" && list.length > 1) throw new ApiError("VALIDATION_ERROR", `Only one ${kind} part is accepted`, { details: { fields: { [kind]: ["repeated"] } } });
-    if (list.length > MAX_SELFIE_FRAMES) throw new ApiError("VALIDATION_ERROR", `At most ${MAX_SELFIE_FRAMES} selfie_frame parts`);
-    for (const item of list) {
-      if (typeof item === "string") throw new ApiError("VALIDATION_ERROR", `The ${kind} part must be a file`, { details: { fields: { [kind]: ["must be a file"] } } });
-      checkUploadSize(item.size, maxBytes);
-      files.push({ kind, image: await checkImage(new Uint8Array(await item.arrayBuffer()), maxBytes, kind) });
+    for (const bytes of await fileParts(form, kind, maxBytes, kind === "selfie_frame" ? MAX_SELFIE_FRAMES : 1)) {
+      files.push({ kind, image: await checkImage(bytes, maxBytes, kind) });
     }
   }
   const submitFlag = form.submit;
@@ -136,21 +126,11 @@ export const uploadMediaHandler: RouteHandler<typeof uploadMediaRoute, AppEnv> =
   const s = c.var.services;
   const { id, kind } = c.req.valid("param");
   const maxBytes = s.config.MAX_UPLOAD_BYTES;
-  const declared = Number(c.req.header("Content-Length") ?? "0");
-  // Refuse early on the declared length (multipart adds a little framing, hence the margin).
-  if (declared > maxBytes + 64 * 1024) checkUploadSize(declared, maxBytes);
+  refuseDeclaredLength(c.req, maxBytes, maxBytes);
   const v = await loadVerification(s, c.var.principal, id);
   if (v.status !== "created") throw new ApiError("INVALID_TRANSITION", `Images can be added only before submission; the verification is ${v.status}`);
-  let bytes: Uint8Array;
-  if ((c.req.header("Content-Type") ?? "").toLowerCase().startsWith("multipart/form-data")) {
-    const form = await c.req.parseBody();
-    const file = form.file;
-    if (!file || typeof file === "string") throw new ApiError("VALIDATION_ERROR", "A `file` part is required", { details: { fields: { file: ["required"] } } });
-    checkUploadSize(file.size, maxBytes);
-    bytes = new Uint8Array(await file.arrayBuffer());
-  } else {
-    bytes = new Uint8Array(await c.req.arrayBuffer());
-  }
+  const multipart = (c.req.header("Content-Type") ?? "").toLowerCase().startsWith("multipart/form-data");
+  const bytes = multipart ? await requiredFilePart(await readForm(c.req), "file", maxBytes) : new Uint8Array(await c.req.arrayBuffer());
   const image = await checkImage(bytes, maxBytes);
   const row = await storeMedia(s, v, kind, image);
   const { uploaded_at: _u, purged: _p, ...body } = mediaView(row);
