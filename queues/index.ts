@@ -1,12 +1,14 @@
 /**
  * One Worker consumes all four queues; this routes a batch to its consumer by queue name.
  */
+import { createServices } from "../src/app/services";
+import type { Services } from "../src/app/services";
 import type { Bindings } from "../src/env";
 import { log } from "../src/lib/log";
 import { consumeVerificationDeadLetters, consumeVerificationJobs } from "./verification-jobs";
 import { consumeWebhookDeadLetters, consumeWebhookDeliveries } from "./webhook-deliveries";
 
-const consumers: Record<string, (batch: MessageBatch, env: Bindings) => Promise<void>> = {
+const consumers: Record<string, (batch: MessageBatch, services: Services) => Promise<void>> = {
   "verification-jobs": consumeVerificationJobs,
   "verification-jobs-dlq": consumeVerificationDeadLetters,
   "webhook-deliveries": consumeWebhookDeliveries,
@@ -20,5 +22,5 @@ export async function handleQueue(batch: MessageBatch, env: Bindings, _ctx: Exec
     batch.retryAll();
     return;
   }
-  await consumer(batch, env);
+  await consumer(batch, createServices(env));
 }

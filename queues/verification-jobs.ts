@@ -5,20 +5,11 @@
  * `max_retries` (wrangler.toml) the queue moves it to `verification-jobs-dlq`, whose consumer sends the
  * verification to manual review with PROCESSING_FAILED.
  */
-import type { Bindings } from "../src/env";
+import type { Services } from "../src/app/services";
 import { log } from "../src/lib/log";
-import { createServices } from "../src/services";
-import type { Services } from "../src/services";
 import { VerificationJobSchema, deadLetter, processJob } from "../src/verifications/processing";
-import type { LayerDeps } from "../src/pipeline/registry";
-import { workerFaceEngine } from "../src/face/ort-web-runtime";
 
 export const backoffSeconds = (attempts: number) => Math.min(300, 2 ** Math.max(1, attempts));
-
-/** Layer dependencies built from the Worker's bindings: the isolate-cached face engine over the MODELS bucket. */
-export function layerDeps(services: Services): LayerDeps {
-  return { engine: workerFaceEngine(services.bindings.MODELS) };
-}
 
 /**
  * Messages of a batch run two at a time: the pipeline spends much of its time waiting on D1, R2 and
@@ -35,9 +26,8 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
   );
 }
 
-export async function consumeVerificationJobs(batch: MessageBatch, env: Bindings): Promise<void> {
-  const services = createServices(env);
-  const deps = { ...layerDeps(services), clock: () => performance.now() };
+export async function consumeVerificationJobs(batch: MessageBatch, services: Services): Promise<void> {
+  const deps = { engine: services.faceEngine(), clock: () => performance.now() };
   await eachLimited(batch.messages, BATCH_CONCURRENCY, async (msg) => {
     const parsed = VerificationJobSchema.safeParse(msg.body);
     if (!parsed.success) {
@@ -59,8 +49,7 @@ export async function consumeVerificationJobs(batch: MessageBatch, env: Bindings
   });
 }
 
-export async function consumeVerificationDeadLetters(batch: MessageBatch, env: Bindings): Promise<void> {
-  const services = createServices(env);
+export async function consumeVerificationDeadLetters(batch: MessageBatch, services: Services): Promise<void> {
   for (const msg of batch.messages) {
     const parsed = VerificationJobSchema.safeParse(msg.body);
     if (!parsed.success) {

@@ -4,7 +4,8 @@
 import { buildApi } from "./routes";
 import type { Bindings } from "./env";
 import { handleQueue } from "../queues";
-import { handleScheduled } from "./jobs/scheduled";
+import { createServices } from "./app/services";
+import { runScheduled } from "./jobs/scheduled";
 
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { VerificationEvents } from "../durable-objects/verification-events";
@@ -15,5 +16,5 @@ const api = buildApi();
 export default {
   fetch: api.fetch,
   queue: (batch, env, ctx) => handleQueue(batch, env, ctx),
-  scheduled: (controller, env, ctx) => handleScheduled(controller, env, ctx),
+  scheduled: (controller, env, _ctx) => runScheduled(controller.cron, createServices(env)),
 } satisfies ExportedHandler<Bindings>;

@@ -1,6 +1,4 @@
-/** Types shared across layers: who is calling, and the Hono environment every route runs in. */
-import type { Bindings } from "./env";
-import type { Services } from "./services";
+/** Types shared across layers: who is calling, with which role or scopes, and from where. */
 
 export const ROLES = ["admin", "reviewer", "auditor", "user"] as const;
 export type Role = (typeof ROLES)[number];
@@ -13,14 +11,12 @@ export type Principal =
   | { type: "user"; tenantId: string; userId: string; role: Role }
   | { type: "api_key"; tenantId: string; keyId: string; scopes: Scope[]; mode: "live" | "test" };
 
-export type AppEnv = {
-  Bindings: Bindings;
-  Variables: { requestId: string; services: Services; principal: Principal };
-};
-
 /** Request metadata recorded in the audit log. */
 export interface RequestMeta {
   ip: string | null;
   userAgent: string | null;
   country: string | null;
 }
+
+/** The actor recorded in history and audit for a principal. */
+export const actorOf = (p: Principal): { type: "user" | "api_key"; id: string } => (p.type === "api_key" ? { type: "api_key", id: p.keyId } : { type: "user", id: p.userId });

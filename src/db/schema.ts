@@ -107,7 +107,8 @@ export const verifications = sqliteTable(
     consentTextVersion: text("consent_text_version").notNull(),
     consentAt: integer("consent_at").notNull(),
     requestCountry: text("request_country"),
-    requestIp: text("request_ip"),
+    /** The creating request's client IP, encrypted (for the geo layer); erased with the verification. */
+    requestIpEnc: text("request_ip_enc"),
     /** Server-issued head-pose challenge: JSON `{id, steps[], issued_at}`. */
     challenge: text("challenge", { mode: "json" }),
     riskScore: real("risk_score"),
@@ -121,8 +122,15 @@ export const verifications = sqliteTable(
     processingStartedAt: integer("processing_started_at"),
     completedAt: integer("completed_at"),
     erasedAt: integer("erased_at"),
+    /**
+     * The id of the last committed transition. A transition's D1 batch sets it in the guarded status update, and
+     * every row that must accompany the transition is inserted only `WHERE transition_id = <this id>`, so a batch
+     * whose update matched nothing inserts nothing either (src/verifications/transition.ts).
+     */
+    transitionId: text("transition_id"),
   },
   (t) => [
+    index("verifications_tenant_mode_idx").on(t.tenantId, t.mode, t.id),
     index("verifications_tenant_status_idx").on(t.tenantId, t.status, t.id),
     index("verifications_tenant_docnum_idx").on(t.tenantId, t.documentNumberHash),
     index("verifications_status_started_idx").on(t.status, t.processingStartedAt),
@@ -188,9 +196,56 @@ export const reviews = sqliteTable("reviews", {
   verificationId: text("verification_id").notNull().references(() => verifications.id, { onDelete: "cascade" }),
   reviewerId: text("reviewer_id").notNull(),
   decision: text("decision", { enum: ["approve", "reject"] }).notNull(),
-  reason: text("reason").notNull(),
+  /** The reviewer's free text; null after erasure. */
+  reason: text("reason"),
   createdAt: createdAt(),
 });
+
+/**
+ * Evidence files a layer produced (ELA heatmap, aligned face crops), stored in R2 under the verification's
+ * prefix and served to reviewers. Deleted with the media retention and on erasure.
+ */
+export const artifacts = sqliteTable(
+  "artifacts",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    verificationId: text("verification_id").notNull().references(() => verifications.id, { onDelete: "cascade" }),
+    layer: text("layer").notNull(),
+    name: text("name").notNull(),
+    r2Key: text("r2_key").notNull(),
+    contentType: text("content_type").notNull(),
+    bytes: integer("bytes").notNull(),
+    sha256: text("sha256").notNull(),
+    createdAt: createdAt(),
+    purgedAt: integer("purged_at"),
+  },
+  (t) => [uniqueIndex("artifacts_name_unique").on(t.verificationId, t.name), index("artifacts_tenant_created_idx").on(t.tenantId, t.createdAt)],
+);
+
+/**
+ * The transactional outbox: one row per event that must leave the database (the live status stream today,
+ * webhooks next), inserted in the same D1 batch as the change it announces and published after commit.
+ * Unpublished rows are retried by the cron until `published_at` is set. Payloads are thin: ids, statuses and
+ * codes, never personal data.
+ */
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    mode: text("mode", { enum: ["live", "test"] }).notNull(),
+    type: text("type").notNull(),
+    verificationId: text("verification_id"),
+    /** Per-verification order of status events (the transition's seq). */
+    seq: integer("seq"),
+    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    publishedAt: integer("published_at"),
+    attempts: integer("attempts").notNull().default(0),
+  },
+  (t) => [index("outbox_unpublished_idx").on(t.publishedAt, t.createdAt), index("outbox_tenant_idx").on(t.tenantId, t.id)],
+);
 
 /** Face embeddings of verified applicants for 1:N duplicate search (encrypted; deleted on erasure). */
 export const faceEmbeddings = sqliteTable(
@@ -238,24 +293,27 @@ export const webhookDeliveries = sqliteTable(
   (t) => [index("webhook_deliveries_tenant_idx").on(t.tenantId, t.id)],
 );
 
-/** Append-only, hash-chained per tenant: `hash = SHA-256(prev_hash + canonical(event))`. */
+/**
+ * Append-only, hash-chained per tenant: `hash = SHA-256(canonical(event incl. prev_hash))`. Writers insert rows
+ * pending (seq, prev_hash, hash null); the tenant's AuditChain Durable Object seals them in order. No personal data:
+ * the client IP only as a per-tenant keyed hash.
+ */
 export const auditEvents = sqliteTable(
   "audit_events",
   {
     id: text("id").primaryKey(),
     tenantId: text("tenant_id").notNull(),
-    seq: integer("seq").notNull(),
+    seq: integer("seq"),
     actorType: text("actor_type").notNull(),
     actorId: text("actor_id"),
     action: text("action").notNull(),
     targetType: text("target_type"),
     targetId: text("target_id"),
-    ip: text("ip"),
-    userAgent: text("user_agent"),
+    ipHash: text("ip_hash"),
     metadata: text("metadata"),
     createdAt: createdAt(),
-    prevHash: text("prev_hash").notNull(),
-    hash: text("hash").notNull(),
+    prevHash: text("prev_hash"),
+    hash: text("hash"),
   },
   (t) => [uniqueIndex("audit_events_tenant_seq_unique").on(t.tenantId, t.seq), index("audit_events_tenant_action_idx").on(t.tenantId, t.action)],
 );
@@ -284,10 +342,15 @@ export const idempotencyKeys = sqliteTable(
     tenantId: text("tenant_id").notNull(),
     scope: text("scope").notNull(),
     key: text("key").notNull(),
+    /** HMAC of the request with the tenant's key (never a plain hash of personal data). */
     requestHash: text("request_hash").notNull(),
     responseStatus: integer("response_status"),
     responseBody: text("response_body"),
+    /** The resource the request created, so erasing it also erases the stored response. */
+    resourceId: text("resource_id"),
     createdAt: createdAt(),
+    /** Records are forgotten after 24 h (the cron deletes them; an expired one no longer replays). */
+    expiresAt: integer("expires_at").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.scope, t.key] })],
 );

@@ -1,22 +1,37 @@
 /**
- * Cron jobs (wrangler.toml [triggers]): every minute the stuck-verification sweeper; daily at 03:00 UTC the
- * retention job that deletes raw media older than each tenant's retention period.
+ * Cron jobs (wrangler.toml [triggers]). Every minute: the stuck-verification sweeper, then the outbox and audit
+ * catch-up (publish what a request committed but could not publish; seal pending audit rows). Daily at 03:00 UTC:
+ * retention (media, evidence, embeddings, abandoned verifications, idempotency records).
  */
-import type { Bindings } from "../env";
+import { isNull } from "drizzle-orm";
+import type { Services } from "../app/services";
+import { auditEvents } from "../db/schema";
 import { log } from "../lib/log";
-import { createServices } from "../services";
 import { sweepStuck } from "../verifications/processing";
-import { purgeExpiredMedia } from "../verifications/retention";
+import { runRetention } from "../verifications/retention";
 
 export const RETENTION_CRON = "0 3 * * *";
 
-export async function handleScheduled(controller: ScheduledController, env: Bindings, _ctx: ExecutionContext): Promise<void> {
-  const services = createServices(env);
-  if (controller.cron === RETENTION_CRON) {
-    const result = await purgeExpiredMedia(services);
-    log.info("retention_run", result);
+/** Publishes every committed, unpublished outbox row and seals every tenant's pending audit rows. */
+export async function catchUp(s: Services): Promise<{ published: number; failed: number; tenants: number }> {
+  let published = 0;
+  let failed = 0;
+  for (let round = 0; round < 20; round++) {
+    const r = await s.outbox.flush();
+    published += r.published;
+    failed += r.failed;
+    if (r.published === 0) break;
+  }
+  const pending = await s.db.selectDistinct({ tenantId: auditEvents.tenantId }).from(auditEvents).where(isNull(auditEvents.seq));
+  for (const { tenantId } of pending) await s.audit.seal(tenantId).catch((err) => log.warn("audit_seal_deferred", { tenant_id: tenantId, error: err }));
+  return { published, failed, tenants: pending.length };
+}
+
+export async function runScheduled(cron: string, s: Services): Promise<void> {
+  if (cron === RETENTION_CRON) {
+    log.info("retention_run", { ...(await runRetention(s)) });
     return;
   }
-  const result = await sweepStuck(services, services.config.STUCK_AFTER_SECONDS * 1000);
-  log.info("sweeper_run", result);
+  log.info("sweeper_run", await sweepStuck(s, s.config.STUCK_AFTER_SECONDS * 1000));
+  log.info("catch_up_run", await catchUp(s));
 }

@@ -18,10 +18,11 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { ApiError, forbidden, unauthorized } from "../lib/errors";
 import { log } from "../lib/log";
-import { authenticateApiKey, touchApiKey } from "../services/api-keys";
-import { rateLimitHeaders, rateLimitedError, takeRateLimit } from "../services/rate-limit";
-import { getUser } from "../services/users";
-import type { AppEnv, Principal, RequestMeta, Role, Scope } from "../types";
+import { authenticateApiKey, touchApiKey } from "../identity/api-keys";
+import { rateLimitHeaders, rateLimitedError, takeRateLimit } from "../identity/rate-limit";
+import { getUser } from "../identity/users";
+import type { Principal, RequestMeta, Role, Scope } from "../types";
+import type { AppEnv } from "../app/context";
 
 export interface AccessRule {
   /** Roles of users allowed; omit to refuse every user token. */
@@ -75,7 +76,7 @@ export function requireAuth(rule: AccessRule): MiddlewareHandler<AppEnv> {
     if (!found.ok) refuse(c, `api key ${found.reason}`);
     const key = found.key;
 
-    const limit = await takeRateLimit(services.bindings.RATE_LIMITER, `key:${key.id}`, key.rateLimitPerMinute);
+    const limit = await takeRateLimit(services.rateLimits, `key:${key.id}`, key.rateLimitPerMinute);
     if (!limit.allowed) throw rateLimitedError(limit);
     waitUntil(c, touchApiKey(services.db, key, services.now()));
 

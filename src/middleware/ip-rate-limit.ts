@@ -5,14 +5,14 @@
  * address, so no limit is applied rather than throttling every such caller as one.
  */
 import type { MiddlewareHandler } from "hono";
-import { rateLimitHeaders, rateLimitedError, takeRateLimit } from "../services/rate-limit";
-import type { AppEnv } from "../types";
+import { rateLimitHeaders, rateLimitedError, takeRateLimit } from "../identity/rate-limit";
+import type { AppEnv } from "../app/context";
 
 export function ipRateLimit(action: string, perMinute: number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const ip = c.req.header("CF-Connecting-IP")?.trim();
     if (!ip) return next();
-    const result = await takeRateLimit(c.var.services.bindings.RATE_LIMITER, `ip:${action}:${ip}`, perMinute);
+    const result = await takeRateLimit(c.var.services.rateLimits, `ip:${action}:${ip}`, perMinute);
     if (!result.allowed) throw rateLimitedError(result);
     await next();
     for (const [name, value] of Object.entries(rateLimitHeaders(result))) c.header(name, value);

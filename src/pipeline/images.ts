@@ -8,11 +8,9 @@ import type { BoundedImage } from "../face/decode";
 import { isFaceEngineError } from "../face/errors";
 import { applyOrientation } from "../face/image";
 import { imageOrientation } from "../media/orientation";
-import type { MediaInput } from "./types";
+import type { DecodedImages } from "./types";
 
-export interface DecodedImages {
-  get(media: MediaInput): BoundedImage | null;
-}
+export type { DecodedImages } from "./types";
 
 export function decodeOnce(): DecodedImages {
   const cache = new Map<string, BoundedImage | null>();

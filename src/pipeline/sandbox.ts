@@ -3,7 +3,7 @@
  * name picks the outcome, so integrations can exercise every branch deterministically:
  *   VERIFIED → verified · REJECTED → not_verified · REVIEW → manual_review · ERROR → error · anything else → verified.
  */
-import type { Layer } from "./types";
+import type { Finding, Layer } from "./types";
 import { timed } from "./types";
 
 export type SandboxOutcome = "verified" | "not_verified" | "manual_review" | "error";
@@ -26,12 +26,13 @@ export const sandboxLayer: Layer = {
   run: (inputs, ctx) =>
     timed("sandbox", ctx.clock, async () => {
       const outcome = sandboxOutcome(inputs.declared.lastName);
-      const findings = {
+      const byOutcome: Record<SandboxOutcome, Finding[]> = {
         verified: [{ code: "SANDBOX_VERIFIED", severity: "info" as const, message: "Test mode: forced outcome verified" }],
         not_verified: [{ code: "SANDBOX_REJECTED", severity: "critical" as const, message: "Test mode: forced outcome not_verified" }],
         manual_review: [{ code: "SANDBOX_REVIEW", severity: "warning" as const, message: "Test mode: forced outcome manual_review" }],
         error: [{ code: "SANDBOX_ERROR", severity: "critical" as const, message: "Test mode: forced outcome error" }],
-      }[outcome];
+      };
+      const findings = byOutcome[outcome];
       return { status: outcome === "verified" ? "passed" : outcome === "manual_review" ? "warning" : "failed", score: { verified: 0, manual_review: 50, not_verified: 100, error: 100 }[outcome], findings };
     }),
 };

@@ -3,10 +3,11 @@
  * the version used is stored with every decision so a decision can always be explained later.
  */
 import { z } from "zod";
+import { LAYER_NAMES, REASON_CODES } from "./codes";
 
 export const DecisionSettingsSchema = z.object({
   /** Relative weight of each layer's risk score in the total (layers not listed weigh 1; skipped layers are left out). */
-  layer_weights: z.record(z.string(), z.number().min(0).max(100)),
+  layer_weights: z.partialRecord(z.enum(LAYER_NAMES), z.number().min(0).max(100)),
   thresholds: z
     .object({
       /** Total risk at or below this → `verified`. */
@@ -16,11 +17,13 @@ export const DecisionSettingsSchema = z.object({
     })
     .refine((t) => t.verified_max < t.reject_min, "verified_max must be below reject_min"),
   /** A finding with one of these codes decides `not_verified` whatever the total. */
-  hard_fail_codes: z.array(z.string()),
+  hard_fail_codes: z.array(z.enum(REASON_CODES)),
   /** A finding with one of these codes sends the case to a reviewer whatever the total. */
-  review_codes: z.array(z.string()),
-  /** Raw media is deleted this many days after upload (derived results stay). */
+  review_codes: z.array(z.enum(REASON_CODES)),
+  /** Raw media, evidence files and face embeddings are deleted this many days after they were stored (decisions stay). */
   retention_days: z.number().int().min(1).max(3650),
+  /** Verifications never submitted are erased this many days after creation. */
+  abandoned_after_days: z.number().int().min(1).max(365),
 });
 
 export type DecisionSettings = z.infer<typeof DecisionSettingsSchema>;
@@ -31,4 +34,5 @@ export const DEFAULT_SETTINGS: DecisionSettings = {
   hard_fail_codes: ["NO_FACE", "FACE_MISMATCH", "SPOOF_SUSPECTED", "IMAGE_UNREADABLE", "DOCUMENT_EXPIRED", "REGISTRY_MISMATCH"],
   review_codes: ["MULTIPLE_FACES", "DUPLICATE_FACE", "DUPLICATE_DOCUMENT", "PROCESSING_FAILED", "CHALLENGE_FAILED"],
   retention_days: 30,
+  abandoned_after_days: 7,
 };

@@ -3,25 +3,38 @@
  * data) and a context (clock, decoded images): no bindings, no fetch, no Date.now. It returns evidence:
  * a status, a risk score 0–100 (0 = no sign of risk, 100 = certain problem) and findings with codes.
  */
-import type { DecodedImages } from "./images";
+import type { BoundedImage } from "../face/decode";
+import type { FindingCode, LayerName } from "./codes";
+
+export type { FindingCode, LayerName } from "./codes";
 
 export type LayerStatus = "passed" | "warning" | "failed" | "skipped";
 export type Severity = "info" | "warning" | "critical";
 
 export interface Finding {
-  code: string;
+  code: FindingCode;
   message: string;
   severity: Severity;
   data?: Record<string, unknown>;
 }
 
+/** An evidence file a layer produced (a heatmap, a face crop): stored by the runner in R2 and listed in the result. */
+export interface Artifact {
+  /** Unique within the verification, `[a-z0-9_]+` (e.g. `ela`, `face_document`). */
+  name: string;
+  contentType: "image/png" | "image/jpeg" | "application/json";
+  bytes: Uint8Array;
+}
+
 export interface LayerResult {
-  layer: string;
+  layer: LayerName;
   status: LayerStatus;
   /** Risk 0–100: 0 means this layer saw nothing wrong, 100 means it is sure something is wrong. */
   score: number;
   findings: Finding[];
   ms: number;
+  /** Evidence files; the runner stores them and keeps only their names in the stored result. */
+  artifacts?: Artifact[];
 }
 
 export interface DeclaredData {
@@ -51,6 +64,11 @@ export interface PipelineInputs {
   request: { country: string | null; ip: string | null };
 }
 
+/** The run's decode-once memo: each upload decoded once, shrunk and upright; null when the bytes do not decode. */
+export interface DecodedImages {
+  get(media: MediaInput): BoundedImage | null;
+}
+
 export interface LayerContext {
   /** Milliseconds clock for `ms` timings (performance.now in the Worker). */
   clock: () => number;
@@ -61,12 +79,12 @@ export interface LayerContext {
 }
 
 export interface Layer {
-  name: string;
+  name: LayerName;
   run(inputs: PipelineInputs, ctx: LayerContext): Promise<LayerResult>;
 }
 
 /** Runs `body` and fills in `ms`; a layer that throws becomes a thrown error for the consumer to retry. */
-export async function timed(layer: string, clock: () => number, body: () => Promise<Omit<LayerResult, "ms" | "layer">>): Promise<LayerResult> {
+export async function timed(layer: LayerName, clock: () => number, body: () => Promise<Omit<LayerResult, "ms" | "layer">>): Promise<LayerResult> {
   const start = clock();
   const result = await body();
   return { layer, ...result, ms: Math.round((clock() - start) * 100) / 100 };

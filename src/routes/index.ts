@@ -1,7 +1,7 @@
 /**
  * The whole HTTP API: every domain router mounted on the app, plus the OpenAPI document and the docs page.
  */
-import { createApp } from "../app";
+import { createApp } from "../app/create-app";
 import { APP_VERSION } from "../version";
 import { DOCS_HTML } from "./docs/docs-page";
 import { healthRouter } from "./health/health.index";

@@ -1,47 +1,94 @@
 /**
- * Erasure of one applicant: every personal field of the verification is cleared (not just its key), every R2
- * object under the verification (uploads and derived evidence) deleted, face embeddings and media rows
- * removed, finding details that may quote personal data dropped, and the live event log cleared. The status,
- * decision and scores stay, so statistics and the audit trail remain true without identifying anyone.
+ * Erasure of one applicant. First, one D1 batch marks the verification erased and clears every personal field,
+ * deletes its media, evidence and face-embedding rows, the idempotency records that point at it, reviewers' free
+ * text, and finding details that may quote personal data; it also writes the audit row and the
+ * `verification.deleted` outbox event. Marking it erased first means a job running meanwhile cannot store anything
+ * afterwards (its guarded batch requires `erased_at IS NULL`). Then every object under the verification's storage
+ * prefix is deleted and its live event log cleared. Status, decision and scores stay, so statistics and the audit
+ * chain (which holds no personal data) remain true without identifying anyone.
  */
 import { eq } from "drizzle-orm";
-import type { Services } from "../services";
-import { faceEmbeddings, layerResults, media, verifications } from "../db/schema";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Services } from "../app/services";
+import { artifacts, auditEvents, faceEmbeddings, idempotencyKeys, layerResults, media, outbox, reviews, verifications } from "../db/schema";
 import { log } from "../lib/log";
 import type { Finding } from "../pipeline/types";
-import { deleteVerificationObjects } from "./media";
-import type { VerificationRow } from "./service";
+import type { Principal, RequestMeta } from "../types";
+import { actorOf } from "../types";
+import { verificationPrefix } from "./media";
+import type { VerificationRow } from "./repository";
+import { afterCommit } from "./transition";
 
-export const ERASED_FIELDS = ["applicant.first_name", "applicant.last_name", "applicant.date_of_birth", "applicant.email", "document.number", "document.mrz", "request.ip", "external_ref", "media", "face_embeddings"];
+export interface Erased {
+  /** Names of the personal fields that held data and were cleared. */
+  fields: string[];
+  r2_objects_deleted: number;
+  media_rows: number;
+  evidence_files: number;
+  face_embeddings: number;
+  review_notes: number;
+  idempotency_records: number;
+}
 
-export async function eraseVerification(s: Services, v: VerificationRow): Promise<{ objects: number; fields: string[] }> {
+const PERSONAL_COLUMNS = [
+  ["applicantEnc", ["applicant.first_name", "applicant.last_name", "applicant.date_of_birth", "applicant.email"]],
+  ["documentNumberEnc", ["document.number"]],
+  ["mrzEnc", ["document.mrz"]],
+  ["requestIpEnc", ["request.ip"]],
+  ["externalRef", ["external_ref"]],
+  ["challenge", ["challenge"]],
+] as const;
+
+export async function eraseVerification(s: Services, principal: Principal | null, v: VerificationRow, meta: Partial<RequestMeta> = {}): Promise<Erased> {
   const now = s.now();
-  const objects = await deleteVerificationObjects(s, v.tenantId, v.id);
-  await s.db.delete(faceEmbeddings).where(eq(faceEmbeddings.verificationId, v.id));
-  await s.db.delete(media).where(eq(media.verificationId, v.id));
-  const layers = await s.db.select({ id: layerResults.id, findings: layerResults.findings }).from(layerResults).where(eq(layerResults.verificationId, v.id));
-  for (const l of layers) {
-    const stripped = (l.findings as Finding[]).map(({ code, message, severity }) => ({ code, message, severity }));
-    await s.db.update(layerResults).set({ findings: stripped }).where(eq(layerResults.id, l.id));
-  }
-  const set = {
-    applicantEnc: null,
-    documentNumberEnc: null,
-    documentNumberHash: null,
-    mrzEnc: null,
-    requestIp: null,
-    externalRef: null,
-    challenge: null,
-    erasedAt: now,
-    updatedAt: now,
+  const [mediaRows, evidenceRows, faces, reviewRows, idem, layers] = await s.db.batch([
+    s.db.select({ id: media.id }).from(media).where(eq(media.verificationId, v.id)),
+    s.db.select({ id: artifacts.id }).from(artifacts).where(eq(artifacts.verificationId, v.id)),
+    s.db.select({ id: faceEmbeddings.id }).from(faceEmbeddings).where(eq(faceEmbeddings.verificationId, v.id)),
+    s.db.select({ id: reviews.id, reason: reviews.reason }).from(reviews).where(eq(reviews.verificationId, v.id)),
+    s.db.select({ key: idempotencyKeys.key }).from(idempotencyKeys).where(eq(idempotencyKeys.resourceId, v.id)),
+    s.db.select({ id: layerResults.id, findings: layerResults.findings }).from(layerResults).where(eq(layerResults.verificationId, v.id)),
+  ]);
+  const fields = PERSONAL_COLUMNS.filter(([col]) => v[col] !== null).flatMap(([, names]) => names);
+  const actor = principal ? actorOf(principal) : { type: "system" as const, id: null };
+  const audit = await s.audit.pendingRow(
+    { tenantId: v.tenantId, actorType: actor.type, actorId: actor.id, action: "verification.erased", targetType: "verification", targetId: v.id, metadata: { fields: fields.length, media: mediaRows.length } },
+    { ip: meta.ip ?? null },
+  );
+  const event = s.outbox.stage({ type: "verification.deleted", tenantId: v.tenantId, mode: v.mode, verificationId: v.id, payload: { verification_id: v.id, mode: v.mode } });
+  const cleared = { applicantEnc: null, documentNumberEnc: null, documentNumberHash: null, mrzEnc: null, requestIpEnc: null, externalRef: null, challenge: null, erasedAt: now, updatedAt: now };
+  const statements: BatchItem<"sqlite">[] = [
+    s.db.update(verifications).set(cleared).where(eq(verifications.id, v.id)),
+    s.db.delete(faceEmbeddings).where(eq(faceEmbeddings.verificationId, v.id)),
+    s.db.delete(media).where(eq(media.verificationId, v.id)),
+    s.db.delete(artifacts).where(eq(artifacts.verificationId, v.id)),
+    s.db.update(reviews).set({ reason: null }).where(eq(reviews.verificationId, v.id)),
+    s.db.delete(idempotencyKeys).where(eq(idempotencyKeys.resourceId, v.id)),
+    s.db.insert(auditEvents).values(audit),
+    s.db.insert(outbox).values(event),
+    ...layers
+      .filter((l) => (l.findings as Finding[]).some((f) => f.data))
+      .map((l) => s.db.update(layerResults).set({ findings: (l.findings as Finding[]).map(({ code, message, severity }) => ({ code, message, severity })) }).where(eq(layerResults.id, l.id))),
+  ];
+  await s.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  Object.assign(v, cleared);
+
+  const objects = await s.media.deletePrefix(verificationPrefix(v.tenantId, v.id));
+  await s.statusEvents.clear(v.id).catch((err) => log.warn("event_log_clear_failed", { verification_id: v.id, error: err }));
+  await afterCommit(s, v.tenantId);
+  return {
+    fields,
+    r2_objects_deleted: objects,
+    media_rows: mediaRows.length,
+    evidence_files: evidenceRows.length,
+    face_embeddings: faces.length,
+    review_notes: reviewRows.filter((r) => r.reason !== null).length,
+    idempotency_records: idem.length,
   };
-  await s.db.update(verifications).set(set).where(eq(verifications.id, v.id));
-  Object.assign(v, set);
-  try {
-    const stub = s.bindings.VERIFICATION_EVENTS.get(s.bindings.VERIFICATION_EVENTS.idFromName(v.id));
-    await stub.clear();
-  } catch (err) {
-    log.warn("event_log_clear_failed", { verification_id: v.id, error: err });
-  }
-  return { objects, fields: ERASED_FIELDS };
+}
+
+/** Erases many (retention of abandoned verifications); returns how many. */
+export async function eraseAll(s: Services, rows: VerificationRow[]): Promise<number> {
+  for (const v of rows) await eraseVerification(s, null, v);
+  return rows.length;
 }

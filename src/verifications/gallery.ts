@@ -1,18 +1,18 @@
 /**
- * The D1 adapter of the duplicates layer's Gallery port: the tenant's earlier applicants. Face embeddings are
- * stored AES-GCM encrypted per tenant (face_embeddings) for verified and in-review applicants and searched only
- * among verified ones; a match is a duplicate only when the earlier applicant declared another name or birth
+ * The D1 adapter of the duplicates layer's Gallery port: the tenant's earlier applicants of the same mode (test
+ * verifications never meet live ones). Face embeddings are stored AES-GCM encrypted per tenant (face_embeddings,
+ * written with the decision in src/verifications/processing.ts) for verified and in-review applicants and searched
+ * only among verified ones; a match is a duplicate only when the earlier applicant declared another name or birth
  * date. Brute force over the tenant's faces; README.md says how this moves to a vector index at scale.
  */
 import { and, eq, isNull, ne } from "drizzle-orm";
-import type { Services } from "../services";
+import type { Services } from "../app/services";
 import { faceEmbeddings, verifications } from "../db/schema";
-import { fromBase64Url, toBase64Url } from "../lib/encoding";
-import { newId } from "../lib/ids";
-import { embeddingFromBytes, embeddingToBytes } from "../face/duplicates";
+import { fromBase64Url } from "../lib/encoding";
+import { embeddingFromBytes } from "../face/duplicates";
 import type { Gallery } from "../pipeline/layers/biometrics";
 import type { DeclaredData } from "../pipeline/types";
-import type { VerificationRow } from "./service";
+import type { VerificationRow } from "./repository";
 
 const identityKey = (a: { first_name?: string; last_name?: string; date_of_birth?: string; firstName?: string; lastName?: string; dateOfBirth?: string }) =>
   [a.first_name ?? a.firstName, a.last_name ?? a.lastName, a.date_of_birth ?? a.dateOfBirth].map((s) => (s ?? "").normalize("NFKD").replace(/\p{M}/gu, "").trim().toLowerCase()).join("|");
@@ -28,7 +28,7 @@ export function d1Gallery(s: Services, v: VerificationRow, declared: DeclaredDat
         .select({ verificationId: faceEmbeddings.verificationId, embeddingEnc: faceEmbeddings.embeddingEnc, tenantId: verifications.tenantId, applicantEnc: verifications.applicantEnc })
         .from(faceEmbeddings)
         .innerJoin(verifications, eq(verifications.id, faceEmbeddings.verificationId))
-        .where(and(eq(faceEmbeddings.tenantId, v.tenantId), eq(verifications.tenantId, v.tenantId), eq(verifications.status, "verified"), ne(faceEmbeddings.verificationId, v.id), isNull(verifications.erasedAt)));
+        .where(and(eq(faceEmbeddings.tenantId, v.tenantId), eq(verifications.tenantId, v.tenantId), eq(verifications.mode, v.mode), eq(verifications.status, "verified"), ne(faceEmbeddings.verificationId, v.id), isNull(verifications.erasedAt)));
       return Promise.all(
         rows.map(async (r) => ({
           verificationId: r.verificationId,
@@ -42,25 +42,9 @@ export function d1Gallery(s: Services, v: VerificationRow, declared: DeclaredDat
       const rows = await s.db
         .select({ id: verifications.id, tenantId: verifications.tenantId, applicantEnc: verifications.applicantEnc })
         .from(verifications)
-        .where(and(eq(verifications.tenantId, v.tenantId), eq(verifications.documentNumberHash, v.documentNumberHash), ne(verifications.id, v.id), isNull(verifications.erasedAt)))
+        .where(and(eq(verifications.tenantId, v.tenantId), eq(verifications.mode, v.mode), eq(verifications.documentNumberHash, v.documentNumberHash), ne(verifications.id, v.id), isNull(verifications.erasedAt)))
         .limit(50);
       return Promise.all(rows.map(async (r) => ({ verificationId: r.id, sameApplicant: await sameApplicant(r) })));
     },
   };
-}
-
-/** Keeps the selfie's embedding (encrypted) for later duplicate searches; one row per verification. */
-export async function rememberFace(s: Services, v: VerificationRow, embedding: Float32Array): Promise<void> {
-  await s.db.delete(faceEmbeddings).where(eq(faceEmbeddings.verificationId, v.id));
-  await s.db.insert(faceEmbeddings).values({
-    id: newId("emb", s.now()),
-    tenantId: v.tenantId,
-    verificationId: v.id,
-    embeddingEnc: await s.crypto.encrypt(v.tenantId, toBase64Url(embeddingToBytes(embedding))),
-    createdAt: s.now(),
-  });
-}
-
-export async function forgetFace(s: Services, verificationId: string): Promise<void> {
-  await s.db.delete(faceEmbeddings).where(eq(faceEmbeddings.verificationId, verificationId));
 }

@@ -1,21 +1,27 @@
 /**
- * Media storage. Uploads arrive already checked (src/media/uploads.ts); accepted images go to R2 under
- * `tenants/<tenant>/verifications/<verification>/` with their SHA-256, and a row in D1.
+ * Media storage. Uploads arrive already checked (src/media/uploads.ts); accepted images go to the MediaStore under
+ * `tenants/<tenant>/verifications/<verification>/` with their SHA-256, and a row in D1. The row is inserted only
+ * while the verification still accepts uploads and, for selfie frames, while fewer than MAX_SELFIE_FRAMES are
+ * stored — checked inside the INSERT, so parallel uploads cannot pass the cap. A refused insert removes its object.
  */
-import { and, eq, isNull } from "drizzle-orm";
-import type { Services } from "../services";
-import { media } from "../db/schema";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { Services } from "../app/services";
+import { runBatch } from "../db/batch";
+import { artifacts, media, verifications } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import type { ImageType } from "../media/sniff";
 import type { CheckedImage } from "../media/uploads";
 import type { MediaInput } from "../pipeline/types";
-import type { VerificationRow } from "./service";
+import type { VerificationRow } from "./transition";
+import { guardedInsert } from "./transition";
 
 export const MEDIA_KINDS = ["document_front", "document_back", "selfie", "selfie_frame"] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 
 export const MAX_SELFIE_FRAMES = 8;
+/** Statuses in which images may be added. */
+export const UPLOAD_STATUSES = ["created"] as const;
 
 const EXT: Record<ImageType, string> = { "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp" };
 
@@ -23,29 +29,15 @@ export const verificationPrefix = (tenantId: string, verificationId: string) => 
 
 export type MediaRow = typeof media.$inferSelect;
 
-/** Stores a checked image; a new document_front/document_back/selfie replaces the previous one of that kind. */
-export async function storeMedia(s: Services, v: VerificationRow, kind: MediaKind, image: CheckedImage): Promise<MediaRow> {
-  const existing = await s.db
-    .select()
-    .from(media)
-    .where(and(eq(media.verificationId, v.id), eq(media.kind, kind), isNull(media.purgedAt)));
-  if (kind === "selfie_frame" && existing.length >= MAX_SELFIE_FRAMES) {
-    throw new ApiError("CONFLICT", `At most ${MAX_SELFIE_FRAMES} selfie frames per verification`);
-  }
-  const now = s.now();
+/** The row and object key for an image, before anything is stored. */
+export function mediaRow(v: Pick<VerificationRow, "id" | "tenantId">, kind: MediaKind, image: CheckedImage, now: number): MediaRow {
   const id = newId("med", now);
-  const r2Key = `${verificationPrefix(v.tenantId, v.id)}${kind}/${id}.${EXT[image.type]}`;
-  await s.bindings.MEDIA.put(r2Key, image.bytes, {
-    httpMetadata: { contentType: image.type },
-    sha256: image.sha256,
-    customMetadata: { tenant_id: v.tenantId, verification_id: v.id, kind },
-  });
-  const row: MediaRow = {
+  return {
     id,
     tenantId: v.tenantId,
     verificationId: v.id,
     kind,
-    r2Key,
+    r2Key: `${verificationPrefix(v.tenantId, v.id)}${kind}/${id}.${EXT[image.type]}`,
     sha256: image.sha256,
     contentType: image.type,
     bytes: image.bytes.byteLength,
@@ -54,45 +46,58 @@ export async function storeMedia(s: Services, v: VerificationRow, kind: MediaKin
     createdAt: now,
     purgedAt: null,
   };
-  await s.db.insert(media).values(row);
-  if (kind !== "selfie_frame" && existing.length) {
-    for (const old of existing) {
-      await s.bindings.MEDIA.delete(old.r2Key);
-      await s.db.delete(media).where(eq(media.id, old.id));
-    }
+}
+
+export async function putObject(s: Services, row: MediaRow, image: CheckedImage): Promise<void> {
+  await s.media.put(row.r2Key, image.bytes, { contentType: image.type, sha256: image.sha256, custom: { tenant_id: row.tenantId, verification_id: row.verificationId, kind: row.kind } });
+}
+
+/** Stores a checked image; a new document_front/document_back/selfie replaces the previous one of that kind. */
+export async function storeMedia(s: Services, v: VerificationRow, kind: MediaKind, image: CheckedImage): Promise<MediaRow> {
+  const row = mediaRow(v, kind, image, s.now());
+  await putObject(s, row, image);
+  const existing = kind === "selfie_frame" ? [] : await s.db.select().from(media).where(and(eq(media.verificationId, v.id), eq(media.kind, kind), isNull(media.purgedAt)));
+  const accepts = sql`exists (select 1 from ${verifications} where ${verifications.id} = ${v.id} and ${verifications.status} in (${sql.join(UPLOAD_STATUSES.map((st) => sql`${st}`), sql`, `)}) and ${verifications.erasedAt} is null)`;
+  const underCap =
+    kind === "selfie_frame"
+      ? sql` and (select count(*) from ${media} where ${media.verificationId} = ${v.id} and ${media.kind} = 'selfie_frame' and ${media.purgedAt} is null) < ${MAX_SELFIE_FRAMES}`
+      : sql``;
+  let inserted = false;
+  try {
+    const [result] = await runBatch(s.db, [
+      guardedInsert(media, row, sql`${accepts}${underCap}`),
+      ...(existing.length ? [s.db.delete(media).where(and(inArray(media.id, existing.map((m) => m.id)), sql`exists (select 1 from ${media} where ${media.id} = ${row.id})`))] : []),
+    ]);
+    inserted = (result.meta?.changes ?? 0) > 0;
+  } finally {
+    if (!inserted) await s.media.delete([row.r2Key]);
   }
+  if (!inserted) {
+    const [now] = await s.db.select({ status: verifications.status }).from(verifications).where(eq(verifications.id, v.id));
+    if (kind === "selfie_frame" && now?.status === "created") throw new ApiError("CONFLICT", `At most ${MAX_SELFIE_FRAMES} selfie frames per verification`);
+    throw new ApiError("INVALID_TRANSITION", `Images can be added only before submission; the verification is ${now?.status ?? "gone"}`);
+  }
+  if (existing.length) await s.media.delete(existing.map((m) => m.r2Key));
   return row;
 }
 
-export async function listMedia(s: Services, verificationId: string): Promise<MediaRow[]> {
+export function listMedia(s: Services, verificationId: string): Promise<MediaRow[]> {
   return s.db.select().from(media).where(eq(media.verificationId, verificationId)).orderBy(media.id);
 }
 
-/** Reads the verification's current images from R2; a missing object is an error (the consumer retries). */
+/** Reads the verification's current images; a missing object is an error (the consumer retries). */
 export async function loadMediaInputs(s: Services, rows: MediaRow[]): Promise<MediaInput[]> {
-  return Promise.all(
-    rows
-      .filter((r) => !r.purgedAt)
-      .map(async (r) => {
-        const obj = await s.bindings.MEDIA.get(r.r2Key);
-        if (!obj) throw new Error(`media object missing from R2: ${r.id}`);
-        return { kind: r.kind, bytes: new Uint8Array(await obj.arrayBuffer()), contentType: r.contentType, sha256: r.sha256 };
-      }),
-  );
+  const inputs: MediaInput[] = [];
+  for (const r of rows.filter((m) => !m.purgedAt)) {
+    const bytes = await s.media.get(r.r2Key);
+    if (!bytes) throw new Error(`media object missing from storage: ${r.id}`);
+    inputs.push({ kind: r.kind, bytes, contentType: r.contentType, sha256: r.sha256 });
+  }
+  return inputs;
 }
 
-/** Deletes every R2 object under the verification's prefix (uploads and derived evidence); returns the count. */
-export async function deleteVerificationObjects(s: Services, tenantId: string, verificationId: string): Promise<number> {
-  const prefix = verificationPrefix(tenantId, verificationId);
-  let deleted = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await s.bindings.MEDIA.list({ prefix, cursor, limit: 1000 });
-    if (page.objects.length) {
-      await s.bindings.MEDIA.delete(page.objects.map((o) => o.key));
-      deleted += page.objects.length;
-    }
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  return deleted;
+/** An evidence file of the verification by name, as a stream; null when there is none (or it was purged). */
+export async function openArtifact(s: Services, v: VerificationRow, name: string) {
+  const [row] = await s.db.select().from(artifacts).where(and(eq(artifacts.verificationId, v.id), eq(artifacts.name, name), isNull(artifacts.purgedAt))).limit(1);
+  return row ? s.media.open(row.r2Key) : null;
 }

@@ -1,28 +1,36 @@
 /**
- * What the queues do with a verification: `processJob` runs the pipeline once (idempotently: a finished
- * verification is left alone, results are upserted per layer, and only one worker can record the decision);
- * `deadLetter` sends a job that exhausted its retries to manual review; `sweepStuck` re-enqueues
- * verifications whose job was lost. Together they guarantee every submitted verification reaches a final state.
+ * What the queues do with a verification: `processJob` runs the pipeline once and records everything it found in
+ * ONE guarded transition (status, decision, layer results, evidence rows, the face for duplicate search, history,
+ * audit, outbox) — so a verification erased while its job runs stays erased (the guarded batch finds `erased_at`
+ * set, stores nothing, and the job removes the evidence files it had put); `deadLetter` sends a job that exhausted
+ * its retries to review with PROCESSING_FAILED; `sweepStuck` re-enqueues verifications whose job was lost.
+ * Together they guarantee every submitted verification reaches a final state.
  */
-import { and, eq, isNull, lt, or } from "drizzle-orm";
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Services } from "../services";
-import { layerResults, verifications } from "../db/schema";
+import type { Services } from "../app/services";
+import { artifacts, faceEmbeddings, layerResults, verifications } from "../db/schema";
+import type { ChallengeStep } from "../face/challenge";
+import type { FaceEngine } from "../face/engine";
+import { embeddingToBytes } from "../face/duplicates";
+import { sha256Hex } from "../lib/crypto";
+import { toBase64Url } from "../lib/encoding";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
+import type { ReasonCode } from "../pipeline/codes";
 import { decide } from "../pipeline/decision";
-import { livePipeline } from "../pipeline/registry";
-import type { LayerDeps } from "../pipeline/registry";
-import type { ChallengeStep } from "../face/challenge";
-import { d1Gallery, rememberFace } from "./gallery";
-import { runPipeline } from "../pipeline/run";
 import { decodeOnce } from "../pipeline/images";
+import { livePipeline } from "../pipeline/registry";
+import { runPipeline } from "../pipeline/run";
 import { sandboxLayer, sandboxOutcome } from "../pipeline/sandbox";
 import type { LayerResult } from "../pipeline/types";
-import { listMedia, loadMediaInputs } from "./media";
-import type { VerificationRow } from "./service";
-import { decryptDeclared, transition } from "./service";
-import { getSettings } from "./settings";
+import type { VerificationJob } from "../ports";
+import { d1Gallery } from "./gallery";
+import { listMedia, loadMediaInputs, verificationPrefix } from "./media";
+import type { VerificationRow } from "./repository";
+import { decryptDeclared, loadForSystem } from "./repository";
+import type { GuardedRow } from "./transition";
+import { SYSTEM_ACTOR, commitTransition } from "./transition";
 import { isFinal } from "./status";
 import type { Status } from "./status";
 
@@ -30,56 +38,46 @@ export const VerificationJobSchema = z.object({
   verification_id: z.string().min(1),
   tenant_id: z.string().min(1),
   enqueued_at: z.number(),
-});
-export type VerificationJob = z.infer<typeof VerificationJobSchema>;
+}) satisfies z.ZodType<VerificationJob>;
 
-const SYSTEM = { type: "system" as const, id: null };
 /** The sweeper dead-letters a verification after this many started attempts instead of re-enqueueing it again. */
 export const MAX_ATTEMPTS = 8;
 
-export async function enqueueVerification(s: Services, v: Pick<VerificationRow, "id" | "tenantId">): Promise<void> {
-  const job: VerificationJob = { verification_id: v.id, tenant_id: v.tenantId, enqueued_at: s.now() };
-  await s.bindings.VERIFICATION_JOBS.send(job, { contentType: "json" });
-}
+const EXT = { "image/png": "png", "image/jpeg": "jpg", "application/json": "json" } as const;
 
-async function loadById(s: Services, tenantId: string, id: string): Promise<VerificationRow | undefined> {
-  const [row] = await s.db
-    .select()
-    .from(verifications)
-    .where(and(eq(verifications.id, id), eq(verifications.tenantId, tenantId)))
-    .limit(1);
-  return row;
-}
-
-export async function storeLayerResults(s: Services, v: VerificationRow, results: LayerResult[]) {
-  const now = s.now();
+/** Puts every artifact of the results in storage and returns their rows (inserted with the decision). */
+async function storeArtifacts(s: Services, v: VerificationRow, results: LayerResult[]): Promise<GuardedRow[]> {
+  const rows: GuardedRow[] = [];
   for (const r of results) {
-    await s.db
-      .insert(layerResults)
-      .values({ id: newId("lyr", now), tenantId: v.tenantId, verificationId: v.id, layer: r.layer, status: r.status, score: r.score, findings: r.findings, ms: r.ms, createdAt: now })
-      .onConflictDoUpdate({
-        target: [layerResults.verificationId, layerResults.layer],
-        set: { status: r.status, score: r.score, findings: r.findings, ms: r.ms, createdAt: now },
-      });
+    for (const a of r.artifacts ?? []) {
+      const r2Key = `${verificationPrefix(v.tenantId, v.id)}evidence/${a.name}.${EXT[a.contentType]}`;
+      const sha256 = await sha256Hex(a.bytes);
+      await s.media.put(r2Key, a.bytes, { contentType: a.contentType, sha256, custom: { tenant_id: v.tenantId, verification_id: v.id, layer: r.layer } });
+      rows.push({ table: artifacts, values: { id: newId("art", s.now()), tenantId: v.tenantId, verificationId: v.id, layer: r.layer, name: a.name, r2Key, contentType: a.contentType, bytes: a.bytes.byteLength, sha256, createdAt: s.now() } });
+    }
   }
+  return rows;
 }
 
-export type JobOutcome = "decided" | "already_final" | "not_found" | "not_submitted" | "lost_race";
+export type JobOutcome = "decided" | "already_final" | "not_found" | "not_submitted" | "lost_race" | "erased";
 
 /** Runs the pipeline for one job. Throws on any failure so the queue retries it. */
-export async function processJob(s: Services, job: VerificationJob, deps: LayerDeps & { clock: () => number }): Promise<JobOutcome> {
-  let v = await loadById(s, job.tenant_id, job.verification_id);
+export async function processJob(s: Services, job: VerificationJob, deps: { engine?: FaceEngine; clock: () => number }): Promise<JobOutcome> {
+  let v = await loadForSystem(s, job.tenant_id, job.verification_id);
   if (!v || v.erasedAt) return "not_found";
   if (isFinal(v.status as Status)) return "already_final";
   if (v.status === "created") return "not_submitted";
   if (v.status === "submitted") {
-    const started = await transition(s, v, "processing", { cause: "start", actor: SYSTEM, set: { processingStartedAt: s.now(), attempts: v.attempts + 1 } });
+    const started = await commitTransition(s, v, { cause: "start", to: "processing", actor: SYSTEM_ACTOR, set: { processingStartedAt: s.now(), attempts: v.attempts + 1 } });
     if (!started) {
-      v = await loadById(s, job.tenant_id, job.verification_id);
-      if (!v || v.status !== "processing") return "lost_race";
+      v = await loadForSystem(s, job.tenant_id, job.verification_id);
+      if (!v || v.erasedAt || v.status !== "processing") return "lost_race";
     }
   } else {
-    await s.db.update(verifications).set({ attempts: v.attempts + 1, processingStartedAt: s.now() }).where(eq(verifications.id, v.id));
+    await s.db
+      .update(verifications)
+      .set({ attempts: v.attempts + 1, processingStartedAt: s.now() })
+      .where(and(eq(verifications.id, v.id), eq(verifications.status, "processing"), isNull(verifications.erasedAt)));
   }
 
   const declared = await decryptDeclared(s, v);
@@ -88,60 +86,75 @@ export async function processJob(s: Services, job: VerificationJob, deps: LayerD
     tenantId: v.tenantId,
     declared,
     media: await loadMediaInputs(s, await listMedia(s, v.id)),
-    request: { country: v.requestCountry, ip: v.requestIp },
+    request: { country: v.requestCountry, ip: v.requestIpEnc ? await s.crypto.decrypt(v.tenantId, v.requestIpEnc) : null },
   };
   const ctx = { clock: deps.clock, today: new Date(s.now()).toISOString().slice(0, 10), images: decodeOnce() };
   const test = v.mode === "test";
   const issued = v.challenge as { steps?: ChallengeStep[]; mirrored?: boolean } | null;
   const challenge = issued?.steps?.length ? { steps: issued.steps, mirrored: issued.mirrored ?? false } : null;
-  const pipeline = test ? { layers: [sandboxLayer], analyses: null } : livePipeline(deps, { gallery: d1Gallery(s, v, declared), challenge, images: ctx.images });
+  const pipeline = test ? { layers: [sandboxLayer], analyses: null } : livePipeline({ engine: deps.engine }, { gallery: d1Gallery(s, v, declared), challenge, images: ctx.images });
   const results = await runPipeline(pipeline.layers, inputs, ctx);
-  await storeLayerResults(s, v, results);
 
-  const { version, settings } = await getSettings(s.db, v.tenantId);
+  const { version, settings } = await s.settings.get(v.tenantId);
   const outcome = test
-    ? (() => {
-        const forced = sandboxOutcome(declared.lastName);
-        const codes = results.flatMap((r) => r.findings.map((f) => f.code));
-        return { decision: forced, risk_score: results[0]?.score ?? 0, reasons: codes };
-      })()
+    ? { decision: sandboxOutcome(declared.lastName), risk_score: results[0]?.score ?? 0, reasons: results.flatMap((r) => r.findings.map((f) => f.code)) }
     : decide(results, settings);
   const to = outcome.decision as Status;
-  const decided = await transition(s, v, to, {
-    cause: "decide",
-    reason: outcome.reasons[0] ?? null,
-    actor: SYSTEM,
-    set: {
-      decision: outcome.decision === "error" ? null : outcome.decision,
-      riskScore: outcome.risk_score,
-      reasons: outcome.reasons,
-      settingsVersion: version,
-      completedAt: s.now(),
-    },
-  });
-  if (!decided) return "lost_race";
-  // Faces of verified (and in-review, possibly approved later) applicants feed the tenant's 1:N duplicate search.
-  if (pipeline.analyses && (to === "verified" || to === "manual_review")) {
-    const embedding = await pipeline.analyses.selfieEmbedding(inputs);
-    if (embedding) await rememberFace(s, v, embedding);
+  const now = s.now();
+
+  const evidence = await storeArtifacts(s, v, results);
+  const rows: GuardedRow[] = [
+    ...results.map((r) => ({
+      table: layerResults,
+      values: { id: newId("lyr", now), tenantId: v.tenantId, verificationId: v.id, layer: r.layer, status: r.status, score: r.score, findings: r.findings, ms: r.ms, createdAt: now },
+    })),
+    ...evidence,
+  ];
+  // Faces of verified (and in-review, possibly approved later) live applicants feed the tenant's 1:N duplicate search.
+  const embedding = pipeline.analyses && (to === "verified" || to === "manual_review") ? await pipeline.analyses.selfieEmbedding(inputs) : null;
+  if (embedding) {
+    const embeddingEnc = await s.crypto.encrypt(v.tenantId, toBase64Url(embeddingToBytes(embedding)));
+    rows.push({ table: faceEmbeddings, values: { id: newId("emb", now), tenantId: v.tenantId, verificationId: v.id, embeddingEnc, createdAt: now } });
   }
-  return "decided";
+  const decided = await commitTransition(s, v, {
+    cause: "decide",
+    to,
+    reason: (outcome.reasons[0] as ReasonCode | undefined) ?? null,
+    actor: SYSTEM_ACTOR,
+    set: { decision: outcome.decision === "error" ? null : outcome.decision, riskScore: outcome.risk_score, reasons: outcome.reasons, settingsVersion: version, completedAt: now },
+    // A repeated run (a redelivered job after a crash mid-commit) replaces what an earlier one left.
+    statements: (guard) => [
+      sql`delete from ${layerResults} where ${layerResults.verificationId} = ${v.id} and ${guard}`,
+      sql`delete from ${artifacts} where ${artifacts.verificationId} = ${v.id} and ${guard}`,
+      sql`delete from ${faceEmbeddings} where ${faceEmbeddings.verificationId} = ${v.id} and ${guard}`,
+    ],
+    rows,
+  });
+  if (decided) return "decided";
+  const now2 = await loadForSystem(s, job.tenant_id, job.verification_id);
+  if (!now2 || now2.erasedAt) {
+    // Erased while we ran: the erasure already removed the uploads; remove the evidence this run put.
+    await s.media.deletePrefix(verificationPrefix(v.tenantId, v.id));
+    return "erased";
+  }
+  return "lost_race";
 }
 
 /** A job that exhausted its retries: the verification goes to a reviewer with PROCESSING_FAILED. */
 export async function deadLetter(s: Services, job: VerificationJob): Promise<"moved" | "already_final" | "not_found"> {
-  const v = await loadById(s, job.tenant_id, job.verification_id);
+  const v = await loadForSystem(s, job.tenant_id, job.verification_id);
   if (!v || v.erasedAt) return "not_found";
   if (isFinal(v.status as Status) || v.status === "created") return "already_final";
-  const moved = await transition(s, v, "manual_review", {
+  const moved = await commitTransition(s, v, {
     cause: "dead_letter",
+    to: "manual_review",
     reason: "PROCESSING_FAILED",
-    actor: SYSTEM,
+    actor: SYSTEM_ACTOR,
     set: { decision: "manual_review", reasons: ["PROCESSING_FAILED"], completedAt: s.now() },
   });
   if (!moved) {
-    const again = await loadById(s, job.tenant_id, job.verification_id);
-    if (again && !isFinal(again.status as Status)) throw new Error("verification changed under the dead-letter consumer; retrying");
+    const again = await loadForSystem(s, job.tenant_id, job.verification_id);
+    if (again && !again.erasedAt && !isFinal(again.status as Status)) throw new Error("verification changed under the dead-letter consumer; retrying");
     return "already_final";
   }
   log.warn("verification_dead_lettered", { verification_id: v.id, tenant_id: v.tenantId, attempts: v.attempts });
@@ -180,7 +193,7 @@ export async function sweepStuck(s: Services, stuckAfterMs: number): Promise<{ r
       .update(verifications)
       .set(v.status === "processing" ? { processingStartedAt: s.now() } : { submittedAt: s.now() })
       .where(and(eq(verifications.id, v.id), eq(verifications.status, v.status)));
-    await enqueueVerification(s, v);
+    await s.jobs.enqueue(job);
     requeued++;
   }
   if (requeued || deadLettered) log.warn("stuck_verifications_swept", { requeued, dead_lettered: deadLettered });

@@ -3,12 +3,14 @@
  * anyone can verify offline. The result receipt commits to the decision, the layer outcomes and the SHA-256 of
  * every image; the deletion receipt records what an erasure removed. Neither carries personal data.
  */
-import { eq } from "drizzle-orm";
-import type { Services } from "../services";
-import { layerResults } from "../db/schema";
-import { ApiError } from "../lib/errors";
+import { asc, eq } from "drizzle-orm";
+import type { Services } from "../app/services";
+import { artifacts, layerResults, reviews, verificationTransitions } from "../db/schema";
+import { ApiError, notFound } from "../lib/errors";
+import type { Erased } from "./erasure";
 import { listMedia } from "./media";
-import type { VerificationRow } from "./service";
+import type { VerificationRow } from "./repository";
+import { decryptDeclared } from "./repository";
 
 export async function resultReceipt(s: Services, v: VerificationRow) {
   if (!v.completedAt || !["verified", "not_verified", "manual_review", "error"].includes(v.status)) {
@@ -38,7 +40,7 @@ export async function resultReceipt(s: Services, v: VerificationRow) {
   return { receipt: await s.tokens.signJws(payload, "ekyc-receipt+jws"), payload, kid: s.tokens.kid };
 }
 
-export async function deletionReceipt(s: Services, v: VerificationRow, erased: { objects: number; fields: string[] }) {
+export async function deletionReceipt(s: Services, v: VerificationRow, erased: Erased) {
   const payload = {
     typ: "deletion_receipt",
     iss: s.config.JWT_ISSUER,
@@ -47,7 +49,54 @@ export async function deletionReceipt(s: Services, v: VerificationRow, erased: {
     tenant_id: v.tenantId,
     erased_at: new Date(v.erasedAt ?? s.now()).toISOString(),
     erased_fields: erased.fields,
-    r2_objects_deleted: erased.objects,
+    r2_objects_deleted: erased.r2_objects_deleted,
+    media_rows_deleted: erased.media_rows,
+    evidence_files_deleted: erased.evidence_files,
+    face_embeddings_deleted: erased.face_embeddings,
+    review_notes_erased: erased.review_notes,
+    idempotency_records_deleted: erased.idempotency_records,
   };
   return { receipt: await s.tokens.signJws(payload, "ekyc-deletion+jws"), payload, kid: s.tokens.kid };
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** Everything held about one verification, as a signed JWS (an access request's answer). 404 once erased. */
+export async function exportVerification(s: Services, v: VerificationRow) {
+  if (v.erasedAt) throw notFound("Verification");
+  const declared = await decryptDeclared(s, v);
+  const [layers, history, reviewRows, evidence] = await s.db.batch([
+    s.db.select().from(layerResults).where(eq(layerResults.verificationId, v.id)),
+    s.db.select().from(verificationTransitions).where(eq(verificationTransitions.verificationId, v.id)).orderBy(asc(verificationTransitions.seq)),
+    s.db.select().from(reviews).where(eq(reviews.verificationId, v.id)),
+    s.db.select().from(artifacts).where(eq(artifacts.verificationId, v.id)),
+  ]);
+  const mediaRows = await listMedia(s, v.id);
+  const payload = {
+    typ: "verification_export",
+    iss: s.config.JWT_ISSUER,
+    iat: Math.floor(s.now() / 1000),
+    verification_id: v.id,
+    tenant_id: v.tenantId,
+    mode: v.mode,
+    declared: {
+      applicant: { first_name: declared.firstName, last_name: declared.lastName, date_of_birth: declared.dateOfBirth, country: declared.country },
+      document: { type: declared.documentType, number: declared.documentNumber, issuing_country: declared.documentIssuingCountry, expiry_date: declared.documentExpiry, mrz: declared.mrz },
+      external_ref: v.externalRef,
+      consent: { granted: v.consentGranted, text_version: v.consentTextVersion, at: iso(v.consentAt) },
+      request_country: v.requestCountry,
+    },
+    status: v.status,
+    decision: v.decision,
+    risk_score: v.riskScore,
+    reasons: v.reasons ?? [],
+    settings_version: v.settingsVersion,
+    media: mediaRows.map((m) => ({ kind: m.kind, sha256: m.sha256, content_type: m.contentType, width: m.width, height: m.height, uploaded_at: iso(m.createdAt), purged: m.purgedAt !== null })),
+    evidence: evidence.map((a) => ({ name: a.name, layer: a.layer, sha256: a.sha256, link: `/v1/verifications/${v.id}/evidence/${a.name}`, purged: a.purgedAt !== null })),
+    layers: layers.map((l) => ({ layer: l.layer, status: l.status, score: l.score, findings: l.findings })),
+    reviews: reviewRows.map((r) => ({ decision: r.decision, reason: r.reason, at: iso(r.createdAt) })),
+    history: history.map((t) => ({ from: t.fromStatus, to: t.toStatus, reason: t.reason, at: iso(t.createdAt) })),
+    created_at: iso(v.createdAt),
+  };
+  return { export: await s.tokens.signJws(payload, "ekyc-export+jws"), payload, kid: s.tokens.kid };
 }

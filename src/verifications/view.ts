@@ -4,17 +4,18 @@
  * for the caller who is allowed to read it; the document number is masked.
  */
 import { asc, desc, eq } from "drizzle-orm";
-import type { Services } from "../services";
-import { layerResults, media, reviews, verificationTransitions } from "../db/schema";
+import type { Services } from "../app/services";
+import { artifacts, layerResults, media, reviews, verificationTransitions } from "../db/schema";
 import { LIVE_LAYER_NAMES } from "../pipeline/registry";
 import type { MediaRow } from "./media";
-import type { VerificationRow } from "./service";
-import { selectVerification, visibleTo } from "./service";
+import type { VerificationRow } from "./repository";
+import { selectVerification, visibleTo } from "./repository";
 import type { Principal } from "../types";
 
 type LayerRow = typeof layerResults.$inferSelect;
 type TransitionRow = typeof verificationTransitions.$inferSelect;
 type ReviewRow = typeof reviews.$inferSelect;
+type ArtifactRow = typeof artifacts.$inferSelect;
 
 const mask = (n: string) => (n.length <= 4 ? "•".repeat(n.length) : `${"•".repeat(n.length - 4)}${n.slice(-4)}`);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -42,9 +43,10 @@ const evidenceQueries = (s: Services, id: string) =>
     s.db.select().from(verificationTransitions).where(eq(verificationTransitions.verificationId, id)).orderBy(asc(verificationTransitions.seq)),
     s.db.select().from(media).where(eq(media.verificationId, id)).orderBy(media.id),
     s.db.select().from(reviews).where(eq(reviews.verificationId, id)).orderBy(desc(reviews.createdAt)).limit(1),
+    s.db.select().from(artifacts).where(eq(artifacts.verificationId, id)).orderBy(artifacts.name),
   ] as const;
 
-type Evidence = [LayerRow[], TransitionRow[], MediaRow[], ReviewRow[]];
+type Evidence = [LayerRow[], TransitionRow[], MediaRow[], ReviewRow[], ArtifactRow[]];
 
 /** GET /v1/verifications/{id} in one D1 round trip: the row and its evidence are read in a batch, then access is checked. */
 export async function loadVerificationView(s: Services, principal: Principal, id: string) {
@@ -53,7 +55,7 @@ export async function loadVerificationView(s: Services, principal: Principal, id
 }
 
 export async function verificationView(s: Services, v: VerificationRow, evidence?: Evidence) {
-  const [layers, transitions, mediaRows, [review]] = evidence ?? ((await s.db.batch([...evidenceQueries(s, v.id)])) as Evidence);
+  const [layers, transitions, mediaRows, [review], files] = evidence ?? ((await s.db.batch([...evidenceQueries(s, v.id)])) as Evidence);
 
   let applicant = null;
   if (v.applicantEnc) {
@@ -88,7 +90,10 @@ export async function verificationView(s: Services, v: VerificationRow, evidence
     decision: v.decision,
     reasons: v.reasons ?? [],
     settings_version: v.settingsVersion,
-    layers: Object.fromEntries(layers.map((l) => [l.layer, { status: l.status, score: l.score, findings: l.findings, ms: l.ms }])),
+    layers: Object.fromEntries(
+      layers.map((l) => [l.layer, { status: l.status, score: l.score, findings: l.findings, ms: l.ms, evidence: files.filter((f) => f.layer === l.layer).map((f) => f.name) }]),
+    ),
+    evidence: files.map((f) => ({ name: f.name, layer: f.layer, content_type: f.contentType, bytes: f.bytes, sha256: f.sha256, url: `/v1/verifications/${v.id}/evidence/${f.name}`, purged: f.purgedAt !== null })),
     review: review ? { decision: review.decision, reason: review.reason, reviewer_id: review.reviewerId, at: iso(review.createdAt) } : null,
     media: mediaRows.map(mediaView),
     history: transitions.map((t) => ({ from: t.fromStatus, to: t.toStatus, reason: t.reason, at: iso(t.createdAt) })),

@@ -4,7 +4,7 @@
  * exists. Requests go through `app.request` with the test env and a real execution context.
  */
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import { createApp } from "../../src/app";
+import { createApp } from "../../src/app/create-app";
 import { requireAuth } from "../../src/middleware/auth";
 import type { AccessRule } from "../../src/middleware/auth";
 

@@ -3,7 +3,7 @@
  * too blurred to judge. Needs no model. Risk: 100 when an image cannot be read at all; otherwise 20 per
  * quality warning (capped at 60), so poor captures lean to review without rejecting on their own.
  */
-import type { Finding, Layer } from "../types";
+import type { Finding, FindingCode, Layer } from "../types";
 import { timed } from "../types";
 import { measureQuality } from "./image-quality";
 
@@ -34,7 +34,7 @@ export const intakeLayer: Layer = {
         const img = { width: decoded.sourceWidth, height: decoded.sourceHeight };
         const q = measureQuality(decoded.image);
         measures[label] = { width: img.width, height: img.height, brightness: round(q.brightness), clipped: round(q.clipped, 3), sharpness: round(q.sharpness) };
-        const warn = (code: string, message: string) => findings.push({ code, severity: "warning", message, data: { media: label } });
+        const warn = (code: FindingCode, message: string) => findings.push({ code, severity: "warning", message, data: { media: label } });
         if (Math.min(img.width, img.height) < INTAKE_LIMITS.minSide) warn("LOW_RESOLUTION", `The ${label} image is ${img.width}×${img.height}; at least ${INTAKE_LIMITS.minSide} px per side is needed`);
         if (q.brightness < INTAKE_LIMITS.minBrightness) warn("TOO_DARK", `The ${label} image is too dark`);
         if (q.brightness > INTAKE_LIMITS.maxBrightness || q.clipped > INTAKE_LIMITS.maxClipped) warn("OVEREXPOSED", `The ${label} image is overexposed`);

@@ -2,8 +2,9 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import { notFound } from "../../lib/errors";
 import { page } from "../../lib/pagination";
 import { requestMeta } from "../../middleware/auth";
-import { createApiKey, listApiKeys, publicApiKey, revokeApiKey } from "../../services/api-keys";
-import type { AppEnv, Principal } from "../../types";
+import { createApiKey, listApiKeys, publicApiKey, revokeApiKey } from "../../identity/api-keys";
+import type { Principal } from "../../types";
+import type { AppEnv } from "../../app/context";
 import type { createApiKeyRoute, listApiKeysRoute, revokeApiKeyRoute } from "./api-keys.routes";
 
 const actorOf = (p: Principal) => (p.type === "user" ? { actorType: "user" as const, actorId: p.userId } : { actorType: "api_key" as const, actorId: p.keyId });

@@ -2,7 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import { and, desc, eq, gte, lt } from "drizzle-orm";
 import { auditEvents } from "../../db/schema";
 import { page } from "../../lib/pagination";
-import type { AppEnv } from "../../types";
+import type { AppEnv } from "../../app/context";
 import type { listAuditRoute, verifyAuditRoute } from "./audit.routes";
 
 function parseMetadata(raw: string | null): Record<string, unknown> | null {
@@ -46,8 +46,7 @@ export const listAuditHandler: RouteHandler<typeof listAuditRoute, AppEnv> = asy
         action: r.action,
         target_type: r.targetType,
         target_id: r.targetId,
-        ip: r.ip,
-        user_agent: r.userAgent,
+        ip_hash: r.ipHash,
         metadata: parseMetadata(r.metadata),
         created_at: new Date(r.createdAt).toISOString(),
         prev_hash: r.prevHash,
@@ -60,5 +59,5 @@ export const listAuditHandler: RouteHandler<typeof listAuditRoute, AppEnv> = asy
 };
 
 export const verifyAuditHandler: RouteHandler<typeof verifyAuditRoute, AppEnv> = async (c) => {
-  return c.json(await c.var.services.audit.verify(c.var.principal.tenantId), 200);
+  return c.json(await (c.var.services.audit as unknown as { verify(t: string): Promise<never> }).verify(c.var.principal.tenantId), 200);
 };

@@ -1,4 +1,4 @@
-import { createRouter } from "../../app";
+import { createRouter } from "../../app/create-app";
 import { listAuditHandler, verifyAuditHandler } from "./audit.handlers";
 import { listAuditRoute, verifyAuditRoute } from "./audit.routes";
 

@@ -10,18 +10,17 @@ const security = [{ bearerAuth: [] }];
 export const AuditEvent = z
   .object({
     id: z.string(),
-    seq: z.number().int().openapi({ description: "Position in the tenant's chain, from 1" }),
+    seq: z.number().int().nullable().openapi({ description: "Position in the tenant's chain, from 1 (null while pending)" }),
     actor_type: z.string().openapi({ example: "user" }),
     actor_id: z.string().nullable(),
     action: z.string().openapi({ example: "api_key.created" }),
     target_type: z.string().nullable(),
     target_id: z.string().nullable(),
-    ip: z.string().nullable(),
-    user_agent: z.string().nullable(),
+    ip_hash: z.string().nullable().openapi({ description: "Keyed hash of the client IP (per tenant); never the IP itself" }),
     metadata: z.record(z.string(), z.unknown()).nullable(),
     created_at: z.string(),
-    prev_hash: z.string().openapi({ description: "Hash of the previous event (64 zeros for the first)" }),
-    hash: z.string().openapi({ description: "SHA-256 over this event's canonical form, including prev_hash" }),
+    prev_hash: z.string().nullable().openapi({ description: "Hash of the previous event (64 zeros for the first)" }),
+    hash: z.string().nullable().openapi({ description: "SHA-256 over this event's canonical form, including prev_hash" }),
   })
   .openapi("AuditEvent");
 

@@ -6,9 +6,9 @@ import { log } from "../../lib/log";
 import { isUniqueViolation } from "../../lib/pagination";
 import { dummyPasswordHash, verifyPassword } from "../../lib/passwords";
 import { requestMeta } from "../../middleware/auth";
-import { consumeRefreshToken, issueSession, revokeByToken } from "../../services/sessions";
-import { emailTaken, findUserByEmail, getUser, newUserRow, publicUser } from "../../services/users";
-import type { AppEnv } from "../../types";
+import { consumeRefreshToken, issueSession, revokeByToken } from "../../identity/sessions";
+import { emailTaken, findUserByEmail, getUser, newUserRow, publicUser } from "../../identity/users";
+import type { AppEnv } from "../../app/context";
 import type { login, logout, refresh, register } from "./auth.routes";
 
 const LOGIN_FAILED = "Invalid email or password";

@@ -1,4 +1,4 @@
-import { createRouter } from "../../app";
+import { createRouter } from "../../app/create-app";
 import { loginHandler, logoutHandler, refreshHandler, registerHandler } from "./auth.handlers";
 import { login, logout, refresh, register } from "./auth.routes";
 

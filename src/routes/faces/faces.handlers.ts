@@ -2,9 +2,8 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AnalyzeOptions, AnalyzedFace, FaceAnalysis } from "../../face";
 import { cosineSimilarity, isFaceEngineError, thresholds } from "../../face";
-import { workerFaceEngine } from "../../face/ort-web-runtime";
 import { ApiError } from "../../lib/errors";
-import type { AppEnv } from "../../types";
+import type { AppEnv } from "../../app/context";
 import { checkImage, isForm, readForm, refuseDeclaredLength, requiredFilePart } from "../../media/uploads";
 import { imageOrientation } from "../../media/orientation";
 import type { compareRoute, detectRoute } from "./faces.routes";
@@ -23,7 +22,7 @@ async function analyze(c: Context<AppEnv>, bytes: Uint8Array, field: string, opt
   const started = performance.now();
   const orientation = imageOrientation(bytes);
   try {
-    const result = await workerFaceEngine(c.var.services.bindings.MODELS).analyze(bytes, { ...options, orientation });
+    const result = await c.var.services.faceEngine().analyze(bytes, { ...options, orientation });
     return { ...result, total: performance.now() - started };
   } catch (err) {
     if (isFaceEngineError(err)) {

@@ -1,4 +1,4 @@
-import { createRouter } from "../../app";
+import { createRouter } from "../../app/create-app";
 import * as h from "./faces.handlers";
 import * as r from "./faces.routes";
 

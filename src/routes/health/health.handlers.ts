@@ -1,6 +1,6 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
-import type { AppEnv } from "../../types";
+import type { AppEnv } from "../../app/context";
 import { APP_VERSION } from "../../version";
 import type { health, ready } from "./health.routes";
 
@@ -17,26 +17,8 @@ async function timed(fn: () => Promise<unknown> | unknown) {
   }
 }
 
-function present(binding: unknown, method: string) {
-  return () => {
-    if (!binding || typeof (binding as Record<string, unknown>)[method] !== "function") throw new Error("binding missing");
-  };
-}
-
 export const readyHandler: RouteHandler<typeof ready, AppEnv> = async (c) => {
-  const b = c.var.services.bindings;
-  const entries = await Promise.all(
-    Object.entries({
-      d1: () => b.DB.prepare("SELECT 1 AS ok").first(),
-      r2_media: () => b.MEDIA.head("health/probe"),
-      r2_models: () => b.MODELS.head("health/probe"),
-      queue_verification_jobs: present(b.VERIFICATION_JOBS, "send"),
-      queue_webhook_deliveries: present(b.WEBHOOK_DELIVERIES, "send"),
-      durable_object_rate_limiter: present(b.RATE_LIMITER, "idFromName"),
-      durable_object_verification_events: present(b.VERIFICATION_EVENTS, "idFromName"),
-      durable_object_audit_chain: present(b.AUDIT_CHAIN, "idFromName"),
-    }).map(async ([name, fn]) => [name, await timed(fn)] as const),
-  );
+  const entries = await Promise.all(Object.entries(c.var.services.probes).map(async ([name, fn]) => [name, await timed(fn)] as const));
   const checks = Object.fromEntries(entries);
   const failing = entries.filter(([, r]) => !r.ok).map(([name]) => name);
   if (failing.length) {

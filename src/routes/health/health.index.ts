@@ -1,4 +1,4 @@
-import { createRouter } from "../../app";
+import { createRouter } from "../../app/create-app";
 import { healthHandler, readyHandler } from "./health.handlers";
 import { health, ready } from "./health.routes";
 

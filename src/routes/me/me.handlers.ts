@@ -4,11 +4,12 @@ import { tenants } from "../../db/schema";
 import { ApiError, unauthorized } from "../../lib/errors";
 import { hashPassword, passwordProblems, verifyPassword } from "../../lib/passwords";
 import { requestMeta } from "../../middleware/auth";
-import type { Services } from "../../services";
-import { revokeUserSessions } from "../../services/sessions";
-import { deleteUser, getUser, lastAdminError, publicUser, updateUser } from "../../services/users";
-import type { UserRow } from "../../services/users";
-import type { AppEnv, Principal } from "../../types";
+import type { Services } from "../../app/services";
+import { revokeUserSessions } from "../../identity/sessions";
+import { deleteUser, getUser, lastAdminError, publicUser, updateUser } from "../../identity/users";
+import type { UserRow } from "../../identity/users";
+import type { Principal } from "../../types";
+import type { AppEnv } from "../../app/context";
 import type { deleteMe, getMe, patchMe } from "./me.routes";
 
 type UserPrincipal = Extract<Principal, { type: "user" }>;

@@ -1,4 +1,4 @@
-import { createRouter } from "../../app";
+import { createRouter } from "../../app/create-app";
 import { deleteMeHandler, getMeHandler, patchMeHandler } from "./me.handlers";
 import { deleteMe, getMe, patchMe } from "./me.routes";
 

@@ -3,12 +3,12 @@
  * retention days). A PATCH merges into the current settings, validates the whole, and bumps the version.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { createRouter } from "../../app";
+import { createRouter } from "../../app/create-app";
 import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { requestMeta, requireAuth } from "../../middleware/auth";
 import { DecisionSettingsSchema } from "../../pipeline/settings";
-import { getSettings, saveSettings } from "../../verifications/settings";
-import { validationError } from "../../lib/errors";
+import { updateSettings } from "../../settings/settings";
+import { REASON_CODES, LAYER_NAMES } from "../../pipeline/codes";
 
 const Settings = z.object({ version: z.number().int(), settings: DecisionSettingsSchema }).openapi("DecisionSettings");
 const security = [{ bearerAuth: [] }];
@@ -36,11 +36,12 @@ const patchSettingsRoute = createRoute({
     body: jsonBody(
       z
         .object({
-          layer_weights: z.record(z.string(), z.number().min(0).max(100)).optional(),
+          layer_weights: z.partialRecord(z.enum(LAYER_NAMES), z.number().min(0).max(100)).optional(),
           thresholds: z.object({ verified_max: z.number().min(0).max(100), reject_min: z.number().min(0).max(100) }).optional(),
-          hard_fail_codes: z.array(z.string().regex(/^[A-Z_]+$/)).optional(),
-          review_codes: z.array(z.string().regex(/^[A-Z_]+$/)).optional(),
+          hard_fail_codes: z.array(z.enum(REASON_CODES)).optional(),
+          review_codes: z.array(z.enum(REASON_CODES)).optional(),
           retention_days: z.number().int().min(1).max(3650).optional(),
+          abandoned_after_days: z.number().int().min(1).max(365).optional(),
         })
         .strict(),
     ),
@@ -49,23 +50,5 @@ const patchSettingsRoute = createRoute({
 });
 
 export const settingsRouter = createRouter()
-  .openapi(getSettingsRoute, async (c) => c.json(await getSettings(c.var.services.db, c.var.principal.tenantId), 200))
-  .openapi(patchSettingsRoute, async (c) => {
-    const s = c.var.services;
-    const principal = c.var.principal;
-    const patch = c.req.valid("json");
-    const current = await getSettings(s.db, principal.tenantId);
-    const merged = DecisionSettingsSchema.safeParse({
-      ...current.settings,
-      ...patch,
-      layer_weights: { ...current.settings.layer_weights, ...patch.layer_weights },
-    });
-    if (!merged.success) throw validationError(merged.error.issues, { message: "The settings are inconsistent" });
-    const actorId = principal.type === "user" ? principal.userId : principal.keyId;
-    const saved = await saveSettings(s.db, principal.tenantId, merged.data, actorId, s.now());
-    await s.audit.append(
-      { tenantId: principal.tenantId, actorType: "user", actorId, action: "settings.updated", targetType: "tenant", targetId: principal.tenantId, metadata: { version: saved.version, changed: Object.keys(patch) } },
-      requestMeta(c),
-    );
-    return c.json(saved, 200);
-  });
+  .openapi(getSettingsRoute, async (c) => c.json(await c.var.services.settings.get(c.var.principal.tenantId), 200))
+  .openapi(patchSettingsRoute, async (c) => c.json(await updateSettings(c.var.services, c.var.principal, c.req.valid("json"), requestMeta(c)), 200));

@@ -2,8 +2,8 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import { notFound } from "../../lib/errors";
 import { page } from "../../lib/pagination";
 import { requestMeta } from "../../middleware/auth";
-import { deleteUser, getUser, insertUser, lastAdminError, listUsers, newUserRow, publicUser, updateUser } from "../../services/users";
-import type { AppEnv } from "../../types";
+import { deleteUser, getUser, insertUser, lastAdminError, listUsers, newUserRow, publicUser, updateUser } from "../../identity/users";
+import type { AppEnv } from "../../app/context";
 import type { createUserRoute, deleteUserRoute, listUsersRoute, updateUserRoute } from "./users.routes";
 
 export const listUsersHandler: RouteHandler<typeof listUsersRoute, AppEnv> = async (c) => {

@@ -1,4 +1,4 @@
-import { createRouter } from "../../app";
+import { createRouter } from "../../app/create-app";
 import { createUserHandler, deleteUserHandler, listUsersHandler, updateUserHandler } from "./users.handlers";
 import { createUserRoute, deleteUserRoute, listUsersRoute, updateUserRoute } from "./users.routes";
 

@@ -1,4 +1,4 @@
-import { createRouter } from "../../app";
+import { createRouter } from "../../app/create-app";
 import * as h from "./verifications.handlers";
 import * as r from "./verifications.routes";
 
@@ -12,4 +12,6 @@ export const verificationsRouter = createRouter()
   .openapi(r.receiptRoute, h.receiptHandler)
   .openapi(r.deleteVerificationRoute, h.deleteVerificationHandler)
   .openapi(r.redecideRoute, h.redecideHandler)
-  .openapi(r.challengeRoute, h.challengeHandler);
+  .openapi(r.challengeRoute, h.challengeHandler)
+  .openapi(r.exportRoute, h.exportHandler)
+  .openapi(r.evidenceRoute, h.evidenceHandler);

@@ -164,3 +164,37 @@ export const challengeRoute = createRoute({
     ...errorResponses(400, 401, 403, 404, 409, 429),
   },
 });
+
+export const exportRoute = createRoute({
+  method: "get",
+  path: "/v1/verifications/{id}/export",
+  tags,
+  summary: "Export everything held about the verification (access request)",
+  description:
+    "Declared data, media hashes, evidence links, layer results, decisions, reviews and history, as one JSON document signed as a compact JWS (ES256, verify with /.well-known/jwks.json) — the counterpart of the signed deletion receipt. 404 after erasure.",
+  middleware: [requireAuth({ roles: ["admin"], scope: "verifications:read" })] as const,
+  security,
+  request: { params: IdParam },
+  responses: {
+    200: jsonContent(
+      z.object({ export: z.string().openapi({ description: "Compact JWS (ES256) over `payload`" }), kid: z.string(), payload: z.record(z.string(), z.unknown()) }).openapi("SignedExport"),
+      "Signed export",
+    ),
+    ...errorResponses(401, 403, 404, 429),
+  },
+});
+
+export const evidenceRoute = createRoute({
+  method: "get",
+  path: "/v1/verifications/{id}/evidence/{name}",
+  tags,
+  summary: "An evidence file (heatmap, face crop)",
+  description: "The files a verification's layers produced, by the names listed in its `evidence`. For reviewers and admins; never cached.",
+  middleware: [requireAuth({ roles: ["admin", "reviewer"] })] as const,
+  security: [{ bearerAuth: [] }],
+  request: { params: IdParam.extend({ name: z.string().regex(/^[a-z0-9_]{1,64}$/).openapi({ param: { name: "name", in: "path" }, example: "face_document" }) }) },
+  responses: {
+    200: { description: "The file", content: { "image/png": { schema: binary }, "image/jpeg": { schema: binary } } },
+    ...errorResponses(400, 401, 403, 404, 429),
+  },
+});

@@ -1,5 +1,5 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import type { AppEnv } from "../../types";
+import type { AppEnv } from "../../app/context";
 import type { jwks } from "./well-known.routes";
 
 export const jwksHandler: RouteHandler<typeof jwks, AppEnv> = async (c) => {

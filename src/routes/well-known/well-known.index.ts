@@ -1,4 +1,4 @@
-import { createRouter } from "../../app";
+import { createRouter } from "../../app/create-app";
 import { jwksHandler } from "./well-known.handlers";
 import { jwks } from "./well-known.routes";
 

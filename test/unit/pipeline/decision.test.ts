@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { decide } from "../../../src/pipeline/decision";
 import { DEFAULT_SETTINGS } from "../../../src/pipeline/settings";
-import type { Finding, LayerResult } from "../../../src/pipeline/types";
+import type { Finding, FindingCode, LayerName, LayerResult } from "../../../src/pipeline/types";
 
-const layer = (name: string, score: number, findings: Finding[] = [], status: LayerResult["status"] = "passed") => ({ layer: name, status, score, findings });
-const warn = (code: string): Finding => ({ code, message: code, severity: "warning" });
-const crit = (code: string): Finding => ({ code, message: code, severity: "critical" });
+const layer = (name: LayerName, score: number, findings: Finding[] = [], status: LayerResult["status"] = "passed") => ({ layer: name, status, score, findings });
+const warn = (code: FindingCode): Finding => ({ code, message: code, severity: "warning" });
+const crit = (code: FindingCode): Finding => ({ code, message: code, severity: "critical" });
 
 describe("decide", () => {
   it("weights layer risks and leaves skipped layers out", () => {

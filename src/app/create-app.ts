@@ -11,12 +11,12 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import type { Bindings } from "./env";
-import { loadConfig } from "./env";
-import { ApiError, errorBody, validationError } from "./lib/errors";
-import { log } from "./lib/log";
-import { servicesMiddleware } from "./services";
-import type { AppEnv } from "./types";
+import type { Bindings } from "../env";
+import { loadConfig } from "../env";
+import { ApiError, errorBody, validationError } from "../lib/errors";
+import { log } from "../lib/log";
+import { createServices } from "./services";
+import type { AppEnv } from "./context";
 
 /** Largest request body accepted anywhere (the one-call multipart create carries up to three 10 MB images). */
 export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
@@ -72,7 +72,10 @@ export function createApp() {
       },
     }),
   );
-  app.use(servicesMiddleware);
+  app.use(async (c, next) => {
+    c.set("services", createServices(c.env));
+    await next();
+  });
   app.notFound((c) => handleError(new ApiError("NOT_FOUND", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), c));
   app.onError(handleError);
   return app;

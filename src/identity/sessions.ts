@@ -9,7 +9,7 @@ import type { Db } from "../db/client";
 import { refreshTokens } from "../db/schema";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { newId } from "../lib/ids";
-import type { Services } from "./index";
+import type { Services } from "../app/services";
 import { ACCESS_TOKEN_TTL_SECONDS } from "./tokens";
 import type { UserRow } from "./users";
 

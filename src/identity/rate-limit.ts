@@ -3,13 +3,13 @@
  * `ip:login:<ip>`, `ip:register:<ip>`), so each subject's bucket is counted exactly by a single-threaded object.
  * `rateLimitHeaders` gives the IETF draft `RateLimit-*` headers (plus `Retry-After` when refused).
  */
-import type { RateLimitResult, RateLimiter } from "../../durable-objects/rate-limiter";
 import { ApiError } from "../lib/errors";
+import type { RateLimitResult, RateLimits } from "../ports";
 
 export const RATE_WINDOW_MS = 60_000;
 
-export async function takeRateLimit(ns: DurableObjectNamespace<RateLimiter>, subject: string, limit: number, windowMs = RATE_WINDOW_MS): Promise<RateLimitResult> {
-  return ns.get(ns.idFromName(subject)).take(limit, windowMs);
+export function takeRateLimit(limits: RateLimits, subject: string, limit: number, windowMs = RATE_WINDOW_MS): Promise<RateLimitResult> {
+  return limits.take(subject, limit, windowMs);
 }
 
 export function rateLimitHeaders(result: RateLimitResult): Record<string, string> {

@@ -1,0 +1,60 @@
+/**
+ * The D1 adapter of the Outbox port. Rows are inserted by the caller inside its own D1 batch (see
+ * src/verifications/transition.ts); `flush` then publishes committed rows oldest first: status events to the
+ * verification's live stream (webhook fan-out joins here later). A row is marked published only after its
+ * publication succeeded, and publishing is idempotent downstream (the stream ignores a seq it already has), so a
+ * crash between the two only causes a harmless repeat.
+ */
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { outbox } from "../../db/schema";
+import { newId } from "../../lib/ids";
+import { log } from "../../lib/log";
+import type { Clock, Outbox, StatusEvents } from "../../ports";
+
+const PAGE = 100;
+
+export function d1Outbox(db: Db, events: StatusEvents, clock: Clock): Outbox {
+  return {
+    stage(e) {
+      return { id: newId("evt", clock.now()), tenantId: e.tenantId, mode: e.mode, type: e.type, verificationId: e.verificationId ?? null, payload: e.payload, createdAt: clock.now() };
+    },
+
+    async flush(scope = {}) {
+      let published = 0;
+      let failed = 0;
+      const rows = await db
+        .select()
+        .from(outbox)
+        .where(and(isNull(outbox.publishedAt), scope.verificationId ? eq(outbox.verificationId, scope.verificationId) : undefined))
+        .orderBy(asc(outbox.createdAt), asc(outbox.seq), asc(outbox.id))
+        .limit(PAGE);
+      for (const row of rows) {
+        try {
+          if (row.verificationId && row.seq !== null && row.type.startsWith("verification.")) {
+            const p = row.payload as { from?: string | null; status?: string; reason?: string | null };
+            await events.publish({
+              seq: row.seq + 1,
+              verification_id: row.verificationId,
+              from: p.from ?? null,
+              status: p.status ?? row.type.slice("verification.".length),
+              reason: p.reason ?? null,
+              at: new Date(row.createdAt).toISOString(),
+            });
+          }
+          await db.update(outbox).set({ publishedAt: clock.now() }).where(eq(outbox.id, row.id));
+          published++;
+        } catch (err) {
+          failed++;
+          await db
+            .update(outbox)
+            .set({ attempts: sql`${outbox.attempts} + 1` })
+            .where(eq(outbox.id, row.id))
+            .catch(() => undefined);
+          log.warn("outbox_publish_failed", { event_id: row.id, type: row.type, error: err });
+        }
+      }
+      return { published, failed };
+    },
+  };
+}

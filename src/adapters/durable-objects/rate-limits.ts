@@ -1,0 +1,9 @@
+/** The Durable Object adapter of the RateLimits port: one RateLimiter object per subject. */
+import type { RateLimiter } from "../../../durable-objects/rate-limiter";
+import type { RateLimits } from "../../ports";
+
+export function durableRateLimits(ns: DurableObjectNamespace<RateLimiter>): RateLimits {
+  return {
+    take: (subject, limit, windowMs = 60_000) => ns.get(ns.idFromName(subject)).take(limit, windowMs),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The one place that reads the Worker's bindings. It builds the configuration and every port's Workers adapter;
+ * routes, domain modules, queue consumers and cron jobs receive the resulting `Services` and never see a binding.
+ * Building is cheap (no I/O), so it happens per request or per batch; expensive state (keys, model sessions) is
+ * cached per isolate inside the adapters. Tests replace single ports with their in-memory twins.
+ */
+import { r2MediaStore } from "../adapters/r2/media-store";
+import { queueJobQueue } from "../adapters/queues/job-queue";
+import { durableStatusEvents } from "../adapters/durable-objects/status-events";
+import { durableRateLimits } from "../adapters/durable-objects/rate-limits";
+import { d1Outbox } from "../adapters/d1/outbox";
+import { d1SettingsStore } from "../adapters/d1/settings-store";
+import { createAuditLog } from "../services/audit";
+import { createDb } from "../db/client";
+import type { Db } from "../db/client";
+import type { Bindings, Config } from "../env";
+import { loadConfig } from "../env";
+import { workerFaceEngine } from "../face/ort-web-runtime";
+import type { FaceEngine } from "../face/engine";
+import { createTokenService } from "../identity/tokens";
+import type { TokenService } from "../identity/tokens";
+
+import { createTenantCrypto } from "../lib/crypto";
+import type { TenantCrypto } from "../lib/crypto";
+import type { AuditLog, Clock, JobQueue, MediaStore, Outbox, RateLimits, SettingsStore, StatusEvents } from "../ports";
+
+export interface Services {
+  config: Config;
+  /** drizzle over D1: the domain modules' store of record. */
+  db: Db;
+  clock: Clock;
+  /** Shorthand for `clock.now()`. */
+  now: () => number;
+  crypto: TenantCrypto;
+  tokens: TokenService;
+  audit: AuditLog;
+  media: MediaStore;
+  jobs: JobQueue;
+  statusEvents: StatusEvents;
+  outbox: Outbox;
+  settings: SettingsStore;
+  rateLimits: RateLimits;
+  /** The isolate-cached face engine over the models in R2 (built on first use). */
+  faceEngine: () => FaceEngine;
+  /** Readiness probes per dependency, for /health/ready. */
+  probes: Record<string, () => Promise<unknown>>;
+}
+
+const present = (binding: unknown, method: string) => async () => {
+  if (!binding || typeof (binding as Record<string, unknown>)[method] !== "function") throw new Error("binding missing");
+};
+
+export function createServices(env: Bindings, clock: Clock = { now: () => Date.now() }): Services {
+  const config = loadConfig(env);
+  const db = createDb(env.DB);
+  const crypto = createTenantCrypto(config.DATA_ENCRYPTION_KEY);
+  const statusEvents = durableStatusEvents(env.VERIFICATION_EVENTS);
+  return {
+    config,
+    db,
+    clock,
+    now: () => clock.now(),
+    crypto,
+    tokens: createTokenService(config),
+    audit: createAuditLog(db, env.AUDIT_CHAIN, crypto, clock),
+    media: r2MediaStore(env.MEDIA),
+    jobs: queueJobQueue(env.VERIFICATION_JOBS),
+    statusEvents,
+    outbox: d1Outbox(db, statusEvents, clock),
+    settings: d1SettingsStore(db, clock),
+    rateLimits: durableRateLimits(env.RATE_LIMITER),
+    faceEngine: () => workerFaceEngine(env.MODELS),
+    probes: {
+      d1: () => env.DB.prepare("SELECT 1 AS ok").first(),
+      r2_media: () => env.MEDIA.head("health/probe"),
+      r2_models: () => env.MODELS.head("health/probe"),
+      queue_verification_jobs: present(env.VERIFICATION_JOBS, "send"),
+      queue_webhook_deliveries: present(env.WEBHOOK_DELIVERIES, "send"),
+      durable_object_rate_limiter: present(env.RATE_LIMITER, "idFromName"),
+      durable_object_verification_events: present(env.VERIFICATION_EVENTS, "idFromName"),
+      durable_object_audit_chain: present(env.AUDIT_CHAIN, "idFromName"),
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The closed vocabularies of the pipeline: layer names, finding codes and decision reason codes. Each is a
+ * `const` list (so zod can check it where it enters, e.g. settings) and a TypeScript union (so a typo is a
+ * compile error). Adding a code means adding it here, with a line in README.md's table of codes.
+ */
+
+/** Every layer a verification can run, in pipeline order; `sandbox` is the test-mode stand-in. */
+export const LAYER_NAMES = ["intake", "exif", "jpeg", "ela", "copy_move", "face", "liveness", "mrz", "vision", "duplicates", "document_duplicates", "registry", "geo", "sandbox"] as const;
+export type LayerName = (typeof LAYER_NAMES)[number];
+
+/** Codes a finding can carry. Findings with severity `warning` or `critical` become reason codes of the decision. */
+export const FINDING_CODES = [
+  // intake
+  "IMAGE_UNREADABLE",
+  "LOW_RESOLUTION",
+  "TOO_DARK",
+  "OVEREXPOSED",
+  "BLURRY",
+  "IMAGES_OK",
+  "IMAGE_MEASURES",
+  // face
+  "INPUT_MISSING",
+  "NO_FACE",
+  "MULTIPLE_FACES",
+  "LOW_QUALITY",
+  "FACE_MISMATCH",
+  "FACE_MATCH",
+  // liveness
+  "SPOOF_SUSPECTED",
+  "LIVENESS_PASSED",
+  "LIVENESS_NOT_RUN",
+  "CHALLENGE_FAILED",
+  "CHALLENGE_PASSED",
+  "FRAMES_IDENTICAL",
+  "FRAMES_IDENTITY_MISMATCH",
+  // duplicates
+  "DUPLICATE_FACE",
+  "DUPLICATE_DOCUMENT",
+  "RETURNING_APPLICANT",
+  "NO_DUPLICATE_FACE",
+  "FACE_SEARCH_SKIPPED",
+  // document checks (forensics, reading, registry, geo: later layers)
+  "DOCUMENT_EXPIRED",
+  "REGISTRY_MISMATCH",
+  // test mode
+  "SANDBOX_VERIFIED",
+  "SANDBOX_REJECTED",
+  "SANDBOX_REVIEW",
+  "SANDBOX_ERROR",
+] as const;
+export type FindingCode = (typeof FINDING_CODES)[number];
+
+/** Codes the decision itself adds, beside the findings' codes. */
+export const DECISION_CODES = ["NO_LAYER_RAN", "RISK_SCORE_HIGH", "RISK_SCORE_ELEVATED", "PROCESSING_FAILED"] as const;
+
+/** Every code that can appear in a verification's `reasons`. */
+export const REASON_CODES = [...FINDING_CODES, ...DECISION_CODES] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** Why a transition happened, as stored in its history row: a reason code or a review/settings marker. */
+export const REVIEW_REASONS = ["REVIEW_APPROVE", "REVIEW_REJECT", "SETTINGS_CHANGED"] as const;
+export type TransitionReason = ReasonCode | (typeof REVIEW_REASONS)[number];
+
+export const isReasonCode = (code: string): code is ReasonCode => (REASON_CODES as readonly string[]).includes(code);

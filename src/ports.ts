@@ -1,0 +1,141 @@
+/**
+ * The ports: narrow interfaces through which domain code, jobs and routes reach the platform. Each has a Workers
+ * adapter under src/adapters/<kind>/ (D1, R2, Queues, Durable Objects) and an in-memory twin under
+ * src/adapters/memory/ for pure tests, including twins that fail on demand. src/app/services.ts is the one place
+ * that reads bindings and builds the adapters; nothing else sees a binding.
+ */
+import type { DecisionSettings } from "./pipeline/settings";
+
+/** Wall-clock milliseconds. Passed in so tests and replays control time. */
+export interface Clock {
+  now(): number;
+}
+
+/** Object storage for uploads and evidence (R2). Keys are tenant-scoped paths built by the domain. */
+export interface MediaStore {
+  put(key: string, bytes: Uint8Array, meta: { contentType: string; sha256?: string; custom?: Record<string, string> }): Promise<void>;
+  /** The object's bytes, or null when it does not exist. */
+  get(key: string): Promise<Uint8Array | null>;
+  /** Like `get`, as a stream with its content type (for serving evidence without buffering). */
+  open(key: string): Promise<{ body: ReadableStream; contentType: string; size: number } | null>;
+  delete(keys: string[]): Promise<void>;
+  /** Deletes every object under `prefix`; returns how many there were. */
+  deletePrefix(prefix: string): Promise<number>;
+  /** Keys under `prefix` (bounded; for erasure checks and tests). */
+  list(prefix: string): Promise<string[]>;
+}
+
+/** A verification job on the queue: the consumer runs the pipeline for it. */
+export interface VerificationJob {
+  verification_id: string;
+  tenant_id: string;
+  enqueued_at: number;
+}
+
+export interface JobQueue {
+  enqueue(job: VerificationJob): Promise<void>;
+}
+
+/** One status change as the live stream shows it (no personal data). */
+export interface StatusEvent {
+  seq: number;
+  verification_id: string;
+  from: string | null;
+  status: string;
+  reason: string | null;
+  at: string;
+}
+
+/** Per-verification live status streams (server-sent events). */
+export interface StatusEvents {
+  /** Stores the event (idempotent per seq) and pushes it to subscribers. */
+  publish(event: StatusEvent): Promise<void>;
+  /** Forgets every stored event of the verification (erasure). */
+  clear(verificationId: string): Promise<void>;
+  /** The SSE response, replaying events after `lastEventId` first. */
+  stream(verificationId: string, lastEventId: string | null): Promise<Response>;
+}
+
+/** A tenant's decision settings, versioned. */
+export interface SettingsStore {
+  get(tenantId: string): Promise<{ version: number; settings: DecisionSettings }>;
+  /** Saves a new version if `expectedVersion` is still current; returns null when someone else saved first. */
+  save(tenantId: string, settings: DecisionSettings, by: string, expectedVersion: number): Promise<{ version: number; settings: DecisionSettings } | null>;
+}
+
+/** An event that must leave the database after the change it announces commits (live stream now, webhooks next). */
+export interface OutboxEvent {
+  type: string;
+  tenantId: string;
+  mode: "live" | "test";
+  verificationId?: string | null;
+  payload: Record<string, string | number | boolean | null | string[]>;
+}
+
+/** The row the outbox keeps for an event; `seq` is filled in SQL when the event belongs to a transition. */
+export interface OutboxRow {
+  id: string;
+  tenantId: string;
+  mode: "live" | "test";
+  type: string;
+  verificationId: string | null;
+  payload: Record<string, unknown>;
+  createdAt: number;
+}
+
+/**
+ * The transactional outbox. `stage` gives the row to insert in the same D1 batch as the change (so both commit or
+ * neither); `flush` publishes committed rows not yet published, oldest first, and is safe to repeat: the
+ * request that committed calls it at once, and the cron retries whatever is left.
+ */
+export interface Outbox {
+  stage(event: OutboxEvent): OutboxRow;
+  flush(scope?: { verificationId?: string }): Promise<{ published: number; failed: number }>;
+}
+
+/** What an audited action records: codes, ids and numbers only, never personal data. */
+export interface AuditEventInput {
+  tenantId: string;
+  actorType: "user" | "api_key" | "system" | "anonymous";
+  actorId?: string | null;
+  action: string;
+  targetType?: string | null;
+  targetId?: string | null;
+  metadata?: Record<string, string | number | boolean | null | string[]>;
+}
+
+/** A pending (not yet chained) audit row, to insert in the caller's D1 batch. */
+export interface PendingAuditRow {
+  id: string;
+  tenantId: string;
+  actorType: string;
+  actorId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  ipHash: string | null;
+  metadata: string | null;
+  createdAt: number;
+}
+
+/** The hash-chained audit log (src/audit/): writers add pending rows; the tenant's chain seals them in order. */
+export interface AuditLog {
+  pendingRow(input: AuditEventInput, meta?: { ip?: string | null }): Promise<PendingAuditRow>;
+  append(input: AuditEventInput, meta?: { ip?: string | null }): Promise<void>;
+  seal(tenantId: string): Promise<void>;
+}
+
+export interface RateLimitResult {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the bucket is full again. */
+  resetSeconds: number;
+  /** Seconds until one token is available (0 when allowed). */
+  retryAfterSeconds: number;
+}
+
+/** Token buckets per subject (an API key, a user, a tenant, a client network), counted exactly. */
+export interface RateLimits {
+  take(subject: string, limit: number, windowMs?: number): Promise<RateLimitResult>;
+}

@@ -1,0 +1,101 @@
+/**
+ * Reading verifications as a caller may see them. Three walls, applied in every query: the tenant (other tenants'
+ * ids are simply not found), the mode (an API key sees only verifications of its own mode — test or live — while a
+ * user sees both, with `mode` on every item), and ownership (a user with role `user` sees only their own).
+ */
+import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
+import type { Services } from "../app/services";
+import { verifications } from "../db/schema";
+import { ApiError, notFound } from "../lib/errors";
+import type { DeclaredData } from "../pipeline/types";
+import type { Principal } from "../types";
+import type { Status } from "./status";
+import type { VerificationRow } from "./transition";
+
+export type { VerificationRow } from "./transition";
+
+export interface StoredApplicant {
+  first_name: string;
+  last_name: string;
+  date_of_birth: string;
+  email?: string;
+}
+
+/** The mode a principal is confined to: an API key's own; a user's none (both worlds). */
+export const modeOf = (p: Principal): "live" | "test" | undefined => (p.type === "api_key" ? p.mode : undefined);
+
+/** The tenant- and mode-scoped read of one verification (a query, so callers can put it in a D1 batch). */
+export const selectVerification = (s: Services, principal: Principal, id: string) => {
+  const mode = modeOf(principal);
+  return s.db
+    .select()
+    .from(verifications)
+    .where(and(eq(verifications.id, id), eq(verifications.tenantId, principal.tenantId), mode ? eq(verifications.mode, mode) : undefined))
+    .limit(1);
+};
+
+/** The row if the principal may see it, else 404 (a plain user sees only their own). */
+export function visibleTo(principal: Principal, row: VerificationRow | undefined): VerificationRow {
+  if (!row) throw notFound("Verification");
+  if (principal.type === "user" && principal.role === "user" && !(row.createdByType === "user" && row.createdById === principal.userId)) {
+    throw notFound("Verification");
+  }
+  return row;
+}
+
+export async function loadVerification(s: Services, principal: Principal, id: string): Promise<VerificationRow> {
+  const [row] = await selectVerification(s, principal, id);
+  return visibleTo(principal, row);
+}
+
+/** System access (queue consumers, crons): tenant-scoped, no caller. */
+export async function loadForSystem(s: Services, tenantId: string, id: string): Promise<VerificationRow | undefined> {
+  const [row] = await s.db.select().from(verifications).where(and(eq(verifications.id, id), eq(verifications.tenantId, tenantId))).limit(1);
+  return row;
+}
+
+/** Newest first, filtered by status, one page (`limit + 1` rows so the caller can tell if there is more). */
+export function listVerifications(s: Services, principal: Principal, q: { limit: number; cursor?: string; status?: Status }) {
+  const mode = modeOf(principal);
+  const own = principal.type === "user" && principal.role === "user" ? and(eq(verifications.createdByType, "user"), eq(verifications.createdById, principal.userId)) : undefined;
+  return s.db
+    .select()
+    .from(verifications)
+    .where(
+      and(
+        eq(verifications.tenantId, principal.tenantId),
+        mode ? eq(verifications.mode, mode) : undefined,
+        own,
+        q.status ? eq(verifications.status, q.status) : undefined,
+        q.cursor ? lt(verifications.id, q.cursor) : undefined,
+      ),
+    )
+    .orderBy(desc(verifications.id))
+    .limit(q.limit + 1);
+}
+
+/** The manual-review queue: oldest first, so nothing waits forever. */
+export function reviewQueue(s: Services, principal: Principal, q: { limit: number; cursor?: string }) {
+  return s.db
+    .select()
+    .from(verifications)
+    .where(and(eq(verifications.tenantId, principal.tenantId), eq(verifications.status, "manual_review"), q.cursor ? gt(verifications.id, q.cursor) : undefined))
+    .orderBy(asc(verifications.id))
+    .limit(q.limit + 1);
+}
+
+export async function decryptDeclared(s: Services, row: VerificationRow): Promise<DeclaredData> {
+  if (!row.applicantEnc) throw new ApiError("CONFLICT", "The verification's personal data was erased");
+  const applicant = await s.crypto.decryptJson<StoredApplicant>(row.tenantId, row.applicantEnc);
+  return {
+    firstName: applicant.first_name,
+    lastName: applicant.last_name,
+    dateOfBirth: applicant.date_of_birth,
+    country: row.country,
+    documentType: row.documentType,
+    documentNumber: row.documentNumberEnc ? await s.crypto.decrypt(row.tenantId, row.documentNumberEnc) : null,
+    documentIssuingCountry: row.documentIssuingCountry,
+    documentExpiry: row.documentExpiry,
+    mrz: row.mrzEnc ? await s.crypto.decryptJson<string[]>(row.tenantId, row.mrzEnc) : null,
+  };
+}
