@@ -24,7 +24,7 @@ import { livePipeline } from "../pipeline/registry";
 import { runPipeline } from "../pipeline/run";
 import { sandboxLayer, sandboxOutcome } from "../pipeline/sandbox";
 import type { LayerResult } from "../pipeline/types";
-import type { VerificationJob } from "../ports";
+import type { Clock, MediaStore, VerificationJob } from "../ports";
 import { d1Gallery } from "./gallery";
 import { listMedia, loadMediaInputs, verificationPrefix } from "./media";
 import type { VerificationRow } from "./repository";
@@ -45,15 +45,22 @@ export const MAX_ATTEMPTS = 8;
 
 const EXT = { "image/png": "png", "image/jpeg": "jpg", "application/json": "json" } as const;
 
-/** Puts every artifact of the results in storage and returns their rows (inserted with the decision). */
-async function storeArtifacts(s: Services, v: VerificationRow, results: LayerResult[]): Promise<GuardedRow[]> {
+/**
+ * Puts every evidence file of the results in storage under the verification's prefix and returns their rows, to be
+ * inserted with the decision. A name used twice is refused (a layer bug, not the applicant's).
+ */
+export async function storeArtifacts(ports: { media: MediaStore; clock: Clock }, v: Pick<VerificationRow, "id" | "tenantId">, results: LayerResult[]): Promise<GuardedRow[]> {
   const rows: GuardedRow[] = [];
+  const names = new Set<string>();
   for (const r of results) {
     for (const a of r.artifacts ?? []) {
+      if (!/^[a-z0-9_]{1,64}$/.test(a.name) || names.has(a.name)) throw new Error(`layer ${r.layer} produced an artifact with a bad or repeated name: ${a.name}`);
+      names.add(a.name);
       const r2Key = `${verificationPrefix(v.tenantId, v.id)}evidence/${a.name}.${EXT[a.contentType]}`;
       const sha256 = await sha256Hex(a.bytes);
-      await s.media.put(r2Key, a.bytes, { contentType: a.contentType, sha256, custom: { tenant_id: v.tenantId, verification_id: v.id, layer: r.layer } });
-      rows.push({ table: artifacts, values: { id: newId("art", s.now()), tenantId: v.tenantId, verificationId: v.id, layer: r.layer, name: a.name, r2Key, contentType: a.contentType, bytes: a.bytes.byteLength, sha256, createdAt: s.now() } });
+      await ports.media.put(r2Key, a.bytes, { contentType: a.contentType, sha256, custom: { tenant_id: v.tenantId, verification_id: v.id, layer: r.layer } });
+      const now = ports.clock.now();
+      rows.push({ table: artifacts, values: { id: newId("art", now), tenantId: v.tenantId, verificationId: v.id, layer: r.layer, name: a.name, r2Key, contentType: a.contentType, bytes: a.bytes.byteLength, sha256, createdAt: now } });
     }
   }
   return rows;

@@ -103,7 +103,7 @@ describe("erasure", () => {
 
     expect((await env.MEDIA.list({ prefix: `tenants/${tenant.tenantId}/verifications/${v.id}/` })).objects).toHaveLength(0);
     const row = await env.DB.prepare("SELECT * FROM verifications WHERE id = ?").bind(v.id).first<Record<string, unknown>>();
-    for (const column of ["applicant_enc", "document_number_enc", "document_number_hash", "mrz_enc", "request_ip"]) expect(row?.[column], column).toBeNull();
+    for (const column of ["applicant_enc", "document_number_enc", "document_number_hash", "mrz_enc", "request_ip_enc"]) expect(row?.[column], column).toBeNull();
 
     // No table holds the name, birth date or number in clear, and no ciphertext of this verification is left to decrypt.
     const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations'").all<{ name: string }>();

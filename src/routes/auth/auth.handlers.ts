@@ -1,13 +1,11 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import { tenants, users } from "../../db/schema";
 import { unauthorized } from "../../lib/errors";
-import { newId } from "../../lib/ids";
 import { log } from "../../lib/log";
-import { isUniqueViolation } from "../../lib/pagination";
 import { dummyPasswordHash, verifyPassword } from "../../lib/passwords";
 import { requestMeta } from "../../middleware/auth";
 import { consumeRefreshToken, issueSession, revokeByToken } from "../../identity/sessions";
-import { emailTaken, findUserByEmail, getUser, newUserRow, publicUser } from "../../identity/users";
+import { registerTenant } from "../../identity/tenants";
+import { findUserByEmail, getUser, publicUser } from "../../identity/users";
 import type { AppEnv } from "../../app/context";
 import type { login, logout, refresh, register } from "./auth.routes";
 
@@ -15,23 +13,8 @@ const LOGIN_FAILED = "Invalid email or password";
 const REFRESH_FAILED = "Invalid refresh token";
 
 export const registerHandler: RouteHandler<typeof register, AppEnv> = async (c) => {
-  const body = c.req.valid("json");
   const services = c.var.services;
-  const now = services.now();
-  if (await findUserByEmail(services.db, body.email)) throw emailTaken();
-  const tenant = { id: newId("ten", now), name: body.tenant_name, createdAt: now };
-  const user = await newUserRow({ tenantId: tenant.id, email: body.email, name: body.name, password: body.password, role: "admin" }, now);
-  try {
-    // One batch is one transaction: never a tenant without its admin.
-    await services.db.batch([services.db.insert(tenants).values(tenant), services.db.insert(users).values(user)]);
-  } catch (err) {
-    if (isUniqueViolation(err)) throw emailTaken();
-    throw err;
-  }
-  await services.audit.append(
-    { tenantId: tenant.id, actorType: "user", actorId: user.id, action: "auth.register", targetType: "tenant", targetId: tenant.id },
-    requestMeta(c),
-  );
+  const { tenant, user } = await registerTenant(services, c.req.valid("json"), requestMeta(c));
   const tokens = await issueSession(services, user);
   return c.json({ ...tokens, tenant: { id: tenant.id, name: tenant.name }, user: publicUser(user) }, 201);
 };

@@ -1,11 +1,10 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
-import { tenants } from "../../db/schema";
 import { ApiError, unauthorized } from "../../lib/errors";
 import { hashPassword, passwordProblems, verifyPassword } from "../../lib/passwords";
 import { requestMeta } from "../../middleware/auth";
 import type { Services } from "../../app/services";
 import { revokeUserSessions } from "../../identity/sessions";
+import { getTenant } from "../../identity/tenants";
 import { deleteUser, getUser, lastAdminError, publicUser, updateUser } from "../../identity/users";
 import type { UserRow } from "../../identity/users";
 import type { Principal } from "../../types";
@@ -20,7 +19,7 @@ function userPrincipal(p: Principal): UserPrincipal {
 }
 
 async function withTenant(services: Services, user: UserRow) {
-  const [tenant] = await services.db.select({ id: tenants.id, name: tenants.name }).from(tenants).where(eq(tenants.id, user.tenantId)).limit(1);
+  const tenant = await getTenant(services.db, user.tenantId);
   return { ...publicUser(user), tenant };
 }
 
