@@ -11,8 +11,8 @@ import { loadConfig } from "../env";
 import { createTenantCrypto } from "../lib/crypto";
 import type { TenantCrypto } from "../lib/crypto";
 import type { AppEnv } from "../types";
-import { createAuditLog } from "./audit";
-import type { AuditLog } from "./audit";
+import { createAuditLog } from "../adapters/audit/audit-log";
+import type { AuditLog } from "../audit/types";
 import { createTokenService } from "./tokens";
 import type { TokenService } from "./tokens";
 
@@ -29,13 +29,15 @@ export interface Services {
 export function createServices(env: Bindings, now: () => number = Date.now): Services {
   const config = loadConfig(env);
   const db = createDb(env.DB);
+  const crypto = createTenantCrypto(config.DATA_ENCRYPTION_KEY);
+  const tokens = createTokenService(config);
   return {
     config,
     db,
     now,
-    crypto: createTenantCrypto(config.DATA_ENCRYPTION_KEY),
-    tokens: createTokenService(config),
-    audit: createAuditLog(db, env.AUDIT_CHAIN, now),
+    crypto,
+    tokens,
+    audit: createAuditLog({ db, d1: env.DB, chains: env.AUDIT_CHAIN, crypto, tokens, now }),
     bindings: env,
   };
 }
