@@ -46,8 +46,9 @@ export class AuditChain extends DurableObject<Cloudflare.Env> {
     if (!tenantId) throw new Error("AuditChain must be addressed by tenant id (idFromName)");
     const signer = tokenSigner(createTokenService(loadConfig(this.env)));
     try {
-      const { head, ...result } = await sealPending(d1ChainStore(this.env.DB), signer, tenantId, { now: Date.now, trusted: this.trusted });
-      this.trusted = head;
+      const { committed, ...result } = await sealPending(d1ChainStore(this.env.DB), signer, tenantId, { now: Date.now, trusted: this.trusted });
+      // Only a head this object signed itself is trusted later; one merely read from D1 is checked every time.
+      if (committed) this.trusted = committed;
       return result;
     } catch (err) {
       this.trusted = null;

@@ -40,12 +40,14 @@ export interface SealOptions {
   trusted?: SignedHead | null;
 }
 
-export async function sealPending(store: SealStore, signer: ChainSigner, tenantId: string, opts: SealOptions): Promise<SealResult & { head: SignedHead | null }> {
+/** Seals; `committed` is the last head this call wrote itself (null when it sealed nothing), the only one to trust later. */
+export async function sealPending(store: SealStore, signer: ChainSigner, tenantId: string, opts: SealOptions): Promise<SealResult & { committed: SignedHead | null }> {
   const pageSize = opts.pageSize ?? SEAL_PAGE;
   const maxPages = opts.maxPages ?? 50;
   let head = await store.head(tenantId);
   let checked = false;
   let sealed = 0;
+  let committed: SignedHead | null = null;
   for (let pageNo = 0; pageNo < maxPages; pageNo++) {
     const pending = await store.pending(tenantId, pageSize);
     if (pending.length === 0) break;
@@ -58,11 +60,11 @@ export async function sealPending(store: SealStore, signer: ChainSigner, tenantI
     const claims: HeadClaims = { typ: "audit_head", tenant_id: tenantId, seq: next.seq, hash: next.hash, sealed_at: new Date(now).toISOString() };
     const signed: SignedHead = { ...next, jws: await signer.sign(claims) };
     await store.commit(tenantId, rows, head, signed, now);
-    head = signed;
+    head = committed = signed;
     sealed += rows.length;
     if (pending.length < pageSize) break;
   }
-  return { seq: head?.seq ?? 0, hash: head?.hash ?? GENESIS.hash, sealed, head };
+  return { seq: head?.seq ?? 0, hash: head?.hash ?? GENESIS.hash, sealed, committed };
 }
 
 async function assertExtendable(store: SealStore, signer: ChainSigner, tenantId: string, head: SignedHead | null, trusted: SignedHead | null) {

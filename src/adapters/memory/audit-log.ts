@@ -88,12 +88,14 @@ export function memoryAuditLog(opts: { failOn?: "pendingRow" | "append" | "seal"
     },
   };
 
-  // One seal at a time per log, as the Durable Object guarantees per tenant.
+  // One seal at a time per log, and trust only heads it wrote itself: as the Durable Object does per tenant.
   let running: Promise<unknown> = Promise.resolve();
+  const trusted = new Map<string, SignedHead>();
   const sealNow = (tenantId: string): Promise<SealResult> => {
     const run = running.then(async () => {
       fault("seal");
-      const { head: _head, ...result } = await sealPending(store, signer, tenantId, { now, pageSize: opts.pageSize });
+      const { committed, ...result } = await sealPending(store, signer, tenantId, { now, pageSize: opts.pageSize, trusted: trusted.get(tenantId) });
+      if (committed) trusted.set(tenantId, { ...committed });
       return result;
     });
     running = run.catch(() => undefined);
