@@ -7,6 +7,8 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { compactVerify, createLocalJWKSet } from "jose";
 import { describe, expect, it } from "vitest";
+import { d1ChainStore } from "../../src/adapters/audit/d1-chain-store";
+import { sealRows } from "../../src/audit/chain";
 import { auditEvents } from "../../src/db/schema";
 import worker from "../../src/index";
 import { createServices } from "../../src/services";
@@ -155,5 +157,30 @@ describe("audit chain", () => {
       env.DB.prepare("DELETE FROM audit_heads WHERE tenant_id = ?").bind(t.tenantId),
     ]);
     expect(await verify(t.accessToken)).toMatchObject({ data: { valid: true, events: 2, head: { seq: 2 } } });
+  });
+
+  it("a sealing batch commits all its rows and the head, or nothing when a row or the head moved meanwhile", async () => {
+    const t = await registerTenant();
+    const s = createServices(env);
+    const store = d1ChainStore(env.DB);
+    for (const action of ["test.a", "test.b"]) {
+      await s.db.insert(auditEvents).values(await s.audit.pendingRow({ tenantId: t.tenantId, actorType: "system", action }));
+    }
+    const head = (await store.head(t.tenantId))!;
+    const pending = await store.pending(t.tenantId, 10);
+    const { rows, head: next } = await sealRows(head, pending);
+    const signed = { ...next, jws: head.jws };
+
+    // One of the rows vanished between reading and writing: the batch must not commit the other one or the head.
+    await env.DB.prepare("DELETE FROM audit_events WHERE id = ?").bind(pending[1].id).run();
+    await expect(store.commit(t.tenantId, rows, head, signed, Date.now())).rejects.toThrow(/NOT NULL/);
+    expect((await chainOf(t.tenantId)).filter((r) => r.seq !== null)).toHaveLength(1);
+    expect(await store.head(t.tenantId)).toEqual(head);
+
+    // A head that moved since it was read: same outcome.
+    await expect(store.commit(t.tenantId, rows.slice(0, 1), { ...head, seq: 0 }, { ...rows[0], jws: head.jws }, Date.now())).rejects.toThrow(/NOT NULL/);
+    expect(await store.head(t.tenantId)).toEqual(head);
+    await expect(store.commit(t.tenantId, rows.slice(0, 1), head, { ...rows[0], jws: head.jws }, Date.now())).resolves.toBeUndefined();
+    expect((await store.head(t.tenantId))?.seq).toBe(2);
   });
 });
