@@ -10,6 +10,10 @@
  * `/v1/audit/verify` before reading, and the every-minute cron for tenants with pending rows. A failed seal
  * leaves rows pending — nothing is lost, the next seal takes them.
  *
+ * It never extends a head it cannot trust: when the stored head's JWS does not verify (or the head is gone while
+ * sealed rows exist), `seal()` throws and new rows stay pending — stored and listed, never chained on top of a
+ * tampered head — while /v1/audit/verify reports the head.
+ *
  * Seals of one tenant run one at a time here (D1 calls are I/O, so without the queue they would interleave), and
  * callers arriving while a seal runs share the single next one: 200 concurrent appends cost a few seals, not 200.
  */

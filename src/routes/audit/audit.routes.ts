@@ -90,7 +90,8 @@ export const verifyAuditRoute = createRoute({
     "Checks the chain against its signed head (a compact JWS, verifiable with /.well-known/jwks.json): every event's hash and link in " +
     "order, no gap, and the log ends exactly where the head says — so a changed, removed or reordered event and a removed tail " +
     "(`reason: \"truncated\"`) are all reported in `broken_at`. By default the check resumes from the newest signed checkpoint that " +
-    "still holds and covers only later events; a clean run leaves a new checkpoint at the head. `full=true` re-checks from the first event.",
+    "still holds and covers only later events (so an edit to an older event is found only by a full check); a clean run leaves a new " +
+    "checkpoint at the head. `full=true` re-checks from the first event.",
   middleware: [auditors] as const,
   security,
   request: {
