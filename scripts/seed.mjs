@@ -76,16 +76,13 @@ async function keyRow(tenantId, userId, mode, now) {
   return { id, key, statement };
 }
 
-/** The audit chain's first event for the new tenant (same canonical form as src/services/audit.ts). */
+/**
+ * The new tenant's first audit event, inserted pending (seq, prev_hash, hash null) like every writer's: the tenant's
+ * AuditChain Durable Object chains it on the first read, append or cron run (src/audit/).
+ */
 async function genesisAudit(tenantId, userId, now) {
-  const row = {
-    id: newId("aud", now), tenantId, seq: 1, actorType: "system", actorId: null, action: "tenant.seeded", targetType: "tenant", targetId: tenantId,
-    ip: null, userAgent: "scripts/seed.mjs", metadata: JSON.stringify({ admin: userId }), createdAt: now, prevHash: "0".repeat(64),
-  };
-  const hash = await sha256Hex(JSON.stringify([row.id, row.tenantId, row.seq, row.actorType, row.actorId, row.action, row.targetType, row.targetId, row.ip, row.userAgent, row.metadata, row.createdAt, row.prevHash]));
-  return `INSERT INTO audit_events (id, tenant_id, seq, actor_type, actor_id, action, target_type, target_id, ip, user_agent, metadata, created_at, prev_hash, hash) VALUES (${[
-    row.id, row.tenantId, row.seq, row.actorType, row.actorId, row.action, row.targetType, row.targetId, row.ip, row.userAgent, row.metadata, row.createdAt, row.prevHash, hash,
-  ].map(sql).join(", ")})`;
+  const row = [newId("aud", now), tenantId, "system", null, "tenant.seeded", "tenant", tenantId, JSON.stringify({ admin: userId }), now];
+  return `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, action, target_type, target_id, metadata, created_at) VALUES (${row.map(sql).join(", ")})`;
 }
 
 /**

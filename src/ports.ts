@@ -93,37 +93,8 @@ export interface Outbox {
   flush(scope?: { verificationId?: string }): Promise<{ published: number; failed: number }>;
 }
 
-/** What an audited action records: codes, ids and numbers only, never personal data. */
-export interface AuditEventInput {
-  tenantId: string;
-  actorType: "user" | "api_key" | "system" | "anonymous";
-  actorId?: string | null;
-  action: string;
-  targetType?: string | null;
-  targetId?: string | null;
-  metadata?: Record<string, string | number | boolean | null | string[]>;
-}
-
-/** A pending (not yet chained) audit row, to insert in the caller's D1 batch. */
-export interface PendingAuditRow {
-  id: string;
-  tenantId: string;
-  actorType: string;
-  actorId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  ipHash: string | null;
-  metadata: string | null;
-  createdAt: number;
-}
-
 /** The hash-chained audit log (src/audit/): writers add pending rows; the tenant's chain seals them in order. */
-export interface AuditLog {
-  pendingRow(input: AuditEventInput, meta?: { ip?: string | null }): Promise<PendingAuditRow>;
-  append(input: AuditEventInput, meta?: { ip?: string | null }): Promise<void>;
-  seal(tenantId: string): Promise<void>;
-}
+export type { AuditEventInput, AuditLog, PendingAuditRow } from "./audit/types";
 
 export interface RateLimitResult {
   allowed: boolean;

@@ -10,7 +10,7 @@ import { durableStatusEvents } from "../adapters/durable-objects/status-events";
 import { durableRateLimits } from "../adapters/durable-objects/rate-limits";
 import { d1Outbox } from "../adapters/d1/outbox";
 import { d1SettingsStore } from "../adapters/d1/settings-store";
-import { createAuditLog } from "../services/audit";
+import { createAuditLog } from "../adapters/audit/audit-log";
 import { createDb } from "../db/client";
 import type { Db } from "../db/client";
 import type { Bindings, Config } from "../env";
@@ -55,14 +55,15 @@ export function createServices(env: Bindings, clock: Clock = { now: () => Date.n
   const db = createDb(env.DB);
   const crypto = createTenantCrypto(config.DATA_ENCRYPTION_KEY);
   const statusEvents = durableStatusEvents(env.VERIFICATION_EVENTS);
+  const tokens = createTokenService(config);
   return {
     config,
     db,
     clock,
     now: () => clock.now(),
     crypto,
-    tokens: createTokenService(config),
-    audit: createAuditLog(db, env.AUDIT_CHAIN, crypto, clock),
+    tokens,
+    audit: createAuditLog({ db, d1: env.DB, chains: env.AUDIT_CHAIN, crypto, tokens, now: () => clock.now() }),
     media: r2MediaStore(env.MEDIA),
     jobs: queueJobQueue(env.VERIFICATION_JOBS),
     statusEvents,

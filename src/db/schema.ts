@@ -8,6 +8,7 @@
  * - secrets (passwords, API keys, refresh tokens) are stored only as hashes; webhook secrets encrypted.
  * Every tenant-owned table carries `tenant_id`, and every query filters on it.
  */
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const createdAt = () => integer("created_at").notNull();
@@ -294,9 +295,9 @@ export const webhookDeliveries = sqliteTable(
 );
 
 /**
- * Append-only, hash-chained per tenant: `hash = SHA-256(canonical(event incl. prev_hash))`. Writers insert rows
- * pending (seq, prev_hash, hash null); the tenant's AuditChain Durable Object seals them in order. No personal data:
- * the client IP only as a per-tenant keyed hash.
+ * Append-only, hash-chained per tenant: `hash = SHA-256(canonical(event incl. prev_hash))` (src/audit/chain.ts).
+ * Writers insert rows pending (seq, prev_hash, hash null); the tenant's AuditChain Durable Object seals them in
+ * order. No personal data: the client IP only as a per-tenant keyed hash, metadata codes, ids and numbers only.
  */
 export const auditEvents = sqliteTable(
   "audit_events",
@@ -315,7 +316,41 @@ export const auditEvents = sqliteTable(
     prevHash: text("prev_hash"),
     hash: text("hash"),
   },
-  (t) => [uniqueIndex("audit_events_tenant_seq_unique").on(t.tenantId, t.seq), index("audit_events_tenant_action_idx").on(t.tenantId, t.action)],
+  (t) => [
+    uniqueIndex("audit_events_tenant_seq_unique").on(t.tenantId, t.seq),
+    index("audit_events_tenant_action_idx").on(t.tenantId, t.action),
+    // Only pending rows: the sealer's queue per tenant and the cron's "which tenants have pending rows".
+    index("audit_events_pending_idx").on(t.tenantId, t.createdAt, t.id).where(sql`${t.seq} IS NULL`),
+  ],
+);
+
+/**
+ * Each tenant's signed chain head, kept outside the rows it covers: the last sealed `seq` and its `hash`, and a
+ * compact JWS (ES256, the JWKS key) over `{typ: "audit_head", tenant_id, seq, hash, sealed_at}`. Written in the
+ * same D1 batch as the rows it seals, so a removed tail shows as `seq` beyond the end of the log.
+ */
+export const auditHeads = sqliteTable("audit_heads", {
+  tenantId: text("tenant_id").primaryKey(),
+  seq: integer("seq").notNull(),
+  hash: text("hash").notNull(),
+  jws: text("jws").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * Signed checkpoints left by successful verifications (`{typ: "audit_checkpoint", tenant_id, seq, hash,
+ * verified_at}`), so the next verification re-checks only the rows after the newest one still intact.
+ */
+export const auditCheckpoints = sqliteTable(
+  "audit_checkpoints",
+  {
+    tenantId: text("tenant_id").notNull(),
+    seq: integer("seq").notNull(),
+    hash: text("hash").notNull(),
+    jws: text("jws").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.seq] })],
 );
 
 /** Documents a tenant issued; a verification claiming one of these numbers must match the record. */

@@ -1,12 +1,13 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { createTenantCrypto } from "../../src/lib/crypto";
 import { call, expectErrorShape } from "../helpers/http";
 import { bearer, createApiKey, createUserWithRole, registerTenant, revokeApiKey } from "../helpers/identity";
 
 const UA = "audit-test/1.0";
 
 describe("audit log", () => {
-  it("records security-relevant actions with actor, target, IP and user agent", async () => {
+  it("records security-relevant actions with actor, target and a tenant-keyed hash of the IP, never the IP or user agent", async () => {
     const ip = "192.0.2.77";
     const meta = { "CF-Connecting-IP": ip, "User-Agent": UA };
     const t = await registerTenant();
@@ -32,11 +33,19 @@ describe("audit log", () => {
       "user.role_changed",
       "user.deleted",
     ]);
-    const login = res.data.data.find((e: any) => e.action === "auth.login" && e.ip === ip);
-    expect(login).toMatchObject({ actor_type: "user", actor_id: t.userId, target_id: t.userId, user_agent: UA });
+    const ipHash = (value: string) => createTenantCrypto(env.DATA_ENCRYPTION_KEY).blindIndex(t.tenantId, `ip:${value}`);
+    const ipHashOfLogin = await ipHash(ip);
+    const login = res.data.data.find((e: any) => e.action === "auth.login" && e.ip_hash === ipHashOfLogin);
+    expect(login).toMatchObject({ actor_type: "user", actor_id: t.userId, target_id: t.userId, pending: false });
     const failed = res.data.data.find((e: any) => e.action === "auth.login_failed");
-    expect(failed).toMatchObject({ actor_type: "anonymous", target_id: t.userId, ip: `${ip}1` });
+    expect(failed).toMatchObject({ actor_type: "anonymous", target_id: t.userId, ip_hash: await ipHash(`${ip}1`) });
+    expect(failed.ip_hash).not.toBe(login.ip_hash);
     expect(res.data.data.find((e: any) => e.action === "api_key.created")).toMatchObject({ actor_id: t.userId, target_id: key.id });
+    expect(res.data.data.every((e: any) => !("ip" in e) && !("user_agent" in e))).toBe(true);
+    for (const text of [res.text, JSON.stringify((await env.DB.prepare("SELECT * FROM audit_events WHERE tenant_id = ?").bind(t.tenantId).all()).results)]) {
+      expect(text).not.toContain(ip);
+      expect(text).not.toContain(UA);
+    }
     expect(res.text).not.toContain(key.key);
   });
 
@@ -74,17 +83,18 @@ describe("audit log", () => {
   it("verify passes on an intact chain and names the row changed directly in D1", async () => {
     const t = await registerTenant();
     for (let i = 0; i < 3; i++) await createApiKey(t.accessToken);
+    const target = await env.DB.prepare("SELECT id, seq FROM audit_events WHERE tenant_id = ? AND seq = 3").bind(t.tenantId).first<{ id: string; seq: number }>();
     const intact = await call("/v1/audit/verify", { headers: bearer(t.accessToken) });
     expect(intact.status).toBe(200);
-    expect(intact.data).toEqual({ valid: true, events: 4 });
+    expect(intact.data).toMatchObject({ valid: true, events: 4, from_seq: 0, head: { seq: 4 } });
 
-    const target = await env.DB.prepare("SELECT id, seq FROM audit_events WHERE tenant_id = ? AND seq = 3").bind(t.tenantId).first<{ id: string; seq: number }>();
-    await env.DB.prepare("UPDATE audit_events SET ip = '10.6.6.6' WHERE id = ?").bind(target!.id).run();
-    const broken = await call("/v1/audit/verify", { headers: bearer(t.accessToken) });
+    await env.DB.prepare("UPDATE audit_events SET action = 'api_key.revoked' WHERE id = ?").bind(target!.id).run();
+    // The default check resumes after the checkpoint the clean run left at seq 4 and says so; a full check sees the edit.
+    expect((await call("/v1/audit/verify", { headers: bearer(t.accessToken) })).data).toMatchObject({ from_seq: 4, events: 0 });
+    const broken = await call("/v1/audit/verify?full=true", { headers: bearer(t.accessToken) });
     expect(broken.status).toBe(200);
-    expect(broken.data.valid).toBe(false);
-    expect(broken.data.broken_at).toMatchObject({ id: target!.id, seq: 3 });
-    expect(broken.data.broken_at.reason).toMatch(/hash/);
+    expect(broken.data).toMatchObject({ valid: false, from_seq: 0, broken_at: { id: target!.id, seq: 3, reason: "content_changed" } });
+    expect(broken.data.broken_at.message).toMatch(/hash/);
   });
 
   it("verify names a deleted row's successor", async () => {
@@ -92,6 +102,12 @@ describe("audit log", () => {
     for (let i = 0; i < 3; i++) await createApiKey(t.accessToken);
     await env.DB.prepare("DELETE FROM audit_events WHERE tenant_id = ? AND seq = 2").bind(t.tenantId).run();
     const res = await call("/v1/audit/verify", { headers: bearer(t.accessToken) });
-    expect(res.data).toMatchObject({ valid: false, broken_at: { seq: 3 } });
+    expect(res.data).toMatchObject({ valid: false, broken_at: { seq: 3, reason: "sequence_gap", expected_seq: 2 } });
+  });
+
+  it("rejects a malformed full flag or cursor with the error shape", async () => {
+    const t = await registerTenant();
+    expectErrorShape(await call("/v1/audit/verify?full=yes", { headers: bearer(t.accessToken) }), 400, "VALIDATION_ERROR");
+    expectErrorShape(await call("/v1/audit?cursor=aud_zz", { headers: bearer(t.accessToken) }), 400, "VALIDATION_ERROR");
   });
 });

@@ -1,6 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import { and, desc, eq, gte, lt } from "drizzle-orm";
+import { and, desc, eq, gte, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { auditEvents } from "../../db/schema";
+import { log } from "../../lib/log";
 import { page } from "../../lib/pagination";
 import type { AppEnv } from "../../app/context";
 import type { listAuditRoute, verifyAuditRoute } from "./audit.routes";
@@ -15,10 +16,27 @@ function parseMetadata(raw: string | null): Record<string, unknown> | null {
   }
 }
 
+/**
+ * Pending events sort before sealed ones (they are newer than the head). A cursor is the last row's seq, or its id
+ * while still pending; a row sealed between two pages may then appear on both, never on neither.
+ */
+function afterCursor(cursor: string | undefined) {
+  if (!cursor) return undefined;
+  if (/^\d+$/.test(cursor)) return lt(auditEvents.seq, Number(cursor));
+  return or(and(isNull(auditEvents.seq), lt(auditEvents.id, cursor)), isNotNull(auditEvents.seq));
+}
+
 export const listAuditHandler: RouteHandler<typeof listAuditRoute, AppEnv> = async (c) => {
   const q = c.req.valid("query");
   const tenantId = c.var.principal.tenantId;
-  const rows = await c.var.services.db
+  const s = c.var.services;
+  try {
+    await s.audit.seal(tenantId);
+  } catch (err) {
+    // The log is still readable; unsealed events show as pending.
+    log.warn("audit_seal_failed", { request_id: c.get("requestId"), during: "list", error: err });
+  }
+  const rows = await s.db
     .select()
     .from(auditEvents)
     .where(
@@ -30,17 +48,18 @@ export const listAuditHandler: RouteHandler<typeof listAuditRoute, AppEnv> = asy
         q.target_id ? eq(auditEvents.targetId, q.target_id) : undefined,
         q.since ? gte(auditEvents.createdAt, Date.parse(q.since)) : undefined,
         q.until ? lt(auditEvents.createdAt, Date.parse(q.until)) : undefined,
-        q.cursor ? lt(auditEvents.seq, Number(q.cursor)) : undefined,
+        afterCursor(q.cursor),
       ),
     )
-    .orderBy(desc(auditEvents.seq))
+    .orderBy(sql`${auditEvents.seq} IS NULL DESC`, desc(auditEvents.seq), desc(auditEvents.id))
     .limit(q.limit + 1);
-  const { data, next_cursor } = page(rows, q.limit, (r) => String(r.seq));
+  const { data, next_cursor } = page(rows, q.limit, (r) => (r.seq === null ? r.id : String(r.seq)));
   return c.json(
     {
       data: data.map((r) => ({
         id: r.id,
         seq: r.seq,
+        pending: r.seq === null,
         actor_type: r.actorType,
         actor_id: r.actorId,
         action: r.action,
@@ -59,5 +78,6 @@ export const listAuditHandler: RouteHandler<typeof listAuditRoute, AppEnv> = asy
 };
 
 export const verifyAuditHandler: RouteHandler<typeof verifyAuditRoute, AppEnv> = async (c) => {
-  return c.json(await (c.var.services.audit as unknown as { verify(t: string): Promise<never> }).verify(c.var.principal.tenantId), 200);
+  const { full } = c.req.valid("query");
+  return c.json(await c.var.services.audit.verify(c.var.principal.tenantId, { full: full === "true" }), 200);
 };

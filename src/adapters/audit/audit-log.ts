@@ -1,0 +1,69 @@
+/**
+ * The Workers adapter of the AuditLog port: pending rows go to D1, sealing goes through the tenant's AuditChain
+ * Durable Object (the chain's single writer), verification reads D1 and checks against the signed head with the
+ * JWKS key. `append` never fails because of sealing: the row is committed first and a failed seal leaves it
+ * pending for the next one (the cron seals every tenant with pending rows each minute).
+ */
+import { auditEvents } from "../../db/schema";
+import type { Db } from "../../db/client";
+import type { TenantCrypto } from "../../lib/crypto";
+import { log } from "../../lib/log";
+import type { TokenService } from "../../identity/tokens";
+import { buildPendingRow } from "../../audit/pending";
+import { verifyChain } from "../../audit/verify";
+import type { AuditLog } from "../../audit/types";
+import type { AuditChain } from "../../../durable-objects/audit-chain";
+import { d1ChainStore, tokenSigner } from "./d1-chain-store";
+
+export interface AuditLogDeps {
+  db: Db;
+  d1: D1Database;
+  chains: DurableObjectNamespace<AuditChain>;
+  crypto: TenantCrypto;
+  tokens: TokenService;
+  now: () => number;
+}
+
+export function createAuditLog(deps: AuditLogDeps): AuditLog {
+  const store = d1ChainStore(deps.d1);
+  const signer = tokenSigner(deps.tokens);
+
+  const seal = async (tenantId: string) => {
+    await deps.chains.get(deps.chains.idFromName(tenantId)).seal();
+  };
+  const sealQuietly = async (tenantId: string, why: string) => {
+    try {
+      await seal(tenantId);
+    } catch (err) {
+      log.warn("audit_seal_failed", { tenant_id: tenantId, during: why, error: err });
+    }
+  };
+
+  const api: AuditLog = {
+    pendingRow: (input, meta) => buildPendingRow(input, meta, (tenantId, value) => deps.crypto.blindIndex(tenantId, value), deps.now()),
+
+    async append(input, meta) {
+      await deps.db.insert(auditEvents).values(await api.pendingRow(input, meta));
+      await sealQuietly(input.tenantId, "append");
+    },
+
+    seal,
+
+    async verify(tenantId, opts = {}) {
+      await sealQuietly(tenantId, "verify");
+      return verifyChain(store, signer, tenantId, { full: opts.full, now: deps.now });
+    },
+  };
+  return api;
+}
+
+/** Seals each tenant that has pending rows (the every-minute cron); one tenant's failure does not stop the rest. */
+export async function sealAllPending(d1: D1Database, audit: Pick<AuditLog, "seal">, maxTenants = 100): Promise<{ tenants: number; failed: number }> {
+  const { results } = await d1.prepare("SELECT DISTINCT tenant_id FROM audit_events WHERE seq IS NULL LIMIT ?").bind(maxTenants).all<{ tenant_id: string }>();
+  const outcomes = await Promise.allSettled(results.map((r) => audit.seal(r.tenant_id)));
+  const failed = outcomes.filter((o) => o.status === "rejected").length;
+  for (const [i, o] of outcomes.entries()) {
+    if (o.status === "rejected") log.warn("audit_seal_failed", { tenant_id: results[i].tenant_id, during: "cron", error: o.reason });
+  }
+  return { tenants: results.length, failed };
+}
