@@ -12,6 +12,12 @@ import { listMedia } from "./media";
 import type { VerificationRow } from "./repository";
 import { decryptDeclared } from "./repository";
 
+/** The claims every signed document about a verification starts with. */
+const claims = (s: Services, v: VerificationRow, typ: string) => ({ typ, iss: s.config.JWT_ISSUER, iat: Math.floor(s.now() / 1000), verification_id: v.id, tenant_id: v.tenantId });
+
+/** Where the verification stands. */
+const outcome = (v: VerificationRow) => ({ mode: v.mode, status: v.status, decision: v.decision, risk_score: v.riskScore, reasons: v.reasons ?? [], settings_version: v.settingsVersion });
+
 export async function resultReceipt(s: Services, v: VerificationRow) {
   if (!v.completedAt || !["verified", "not_verified", "manual_review", "error"].includes(v.status)) {
     throw new ApiError("CONFLICT", `No result to sign yet: the verification is ${v.status}`);
@@ -22,17 +28,8 @@ export async function resultReceipt(s: Services, v: VerificationRow) {
     .where(eq(layerResults.verificationId, v.id));
   const mediaRows = await listMedia(s, v.id);
   const payload = {
-    typ: "verification_result",
-    iss: s.config.JWT_ISSUER,
-    iat: Math.floor(s.now() / 1000),
-    verification_id: v.id,
-    tenant_id: v.tenantId,
-    mode: v.mode,
-    status: v.status,
-    decision: v.decision,
-    risk_score: v.riskScore,
-    reasons: v.reasons ?? [],
-    settings_version: v.settingsVersion,
+    ...claims(s, v, "verification_result"),
+    ...outcome(v),
     decided_at: new Date(v.completedAt).toISOString(),
     layers: layers.sort((a, b) => a.layer.localeCompare(b.layer)),
     media: mediaRows.map((m) => ({ kind: m.kind, sha256: m.sha256 })),
@@ -42,11 +39,7 @@ export async function resultReceipt(s: Services, v: VerificationRow) {
 
 export async function deletionReceipt(s: Services, v: VerificationRow, erased: Erased) {
   const payload = {
-    typ: "deletion_receipt",
-    iss: s.config.JWT_ISSUER,
-    iat: Math.floor(s.now() / 1000),
-    verification_id: v.id,
-    tenant_id: v.tenantId,
+    ...claims(s, v, "deletion_receipt"),
     erased_at: new Date(v.erasedAt ?? s.now()).toISOString(),
     erased_fields: erased.fields,
     r2_objects_deleted: erased.r2_objects_deleted,
@@ -73,12 +66,7 @@ export async function exportVerification(s: Services, v: VerificationRow) {
   ]);
   const mediaRows = await listMedia(s, v.id);
   const payload = {
-    typ: "verification_export",
-    iss: s.config.JWT_ISSUER,
-    iat: Math.floor(s.now() / 1000),
-    verification_id: v.id,
-    tenant_id: v.tenantId,
-    mode: v.mode,
+    ...claims(s, v, "verification_export"),
     declared: {
       applicant: { first_name: declared.firstName, last_name: declared.lastName, date_of_birth: declared.dateOfBirth, country: declared.country },
       document: { type: declared.documentType, number: declared.documentNumber, issuing_country: declared.documentIssuingCountry, expiry_date: declared.documentExpiry, mrz: declared.mrz },
@@ -86,11 +74,7 @@ export async function exportVerification(s: Services, v: VerificationRow) {
       consent: { granted: v.consentGranted, text_version: v.consentTextVersion, at: iso(v.consentAt) },
       request_country: v.requestCountry,
     },
-    status: v.status,
-    decision: v.decision,
-    risk_score: v.riskScore,
-    reasons: v.reasons ?? [],
-    settings_version: v.settingsVersion,
+    ...outcome(v),
     media: mediaRows.map((m) => ({ kind: m.kind, sha256: m.sha256, content_type: m.contentType, width: m.width, height: m.height, uploaded_at: iso(m.createdAt), purged: m.purgedAt !== null })),
     evidence: evidence.map((a) => ({ name: a.name, layer: a.layer, sha256: a.sha256, link: `/v1/verifications/${v.id}/evidence/${a.name}`, purged: a.purgedAt !== null })),
     layers: layers.map((l) => ({ layer: l.layer, status: l.status, score: l.score, findings: l.findings })),
