@@ -25,6 +25,8 @@ export default defineConfig(async () => {
             include: ["test/unit/**/*.test.ts"],
             silent: "passed-only",
             environment: "node",
+            // Model inference on a busy 2-core machine; a guard against hangs, not a speed claim.
+            testTimeout: 30_000,
           },
         },
         {

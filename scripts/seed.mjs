@@ -1,133 +1,81 @@
 /**
- * Seeds the LOCAL D1 with a demo tenant for `npm run dev`: an admin user (admin@demo.edge-kyc.local with a generated
- * password), a live API key and a test API key. Idempotent: when the demo admin exists and .dev-seed.json still
- * holds its credentials, nothing changes; when the credentials file was lost, the password is reset and new keys
- * replace the old demo keys (secrets are stored only as hashes, so they cannot be recovered). Plain credentials go
- * to the git-ignored .dev-seed.json and are returned for printing.
+ * Seeds a demo tenant for `npm run dev` THROUGH THE API of the running Worker (so passwords, keys, ids and the audit
+ * chain are made by the application's own code): registers an admin, creates a live and a test API key, and keeps
+ * the plain credentials in the git-ignored .dev-seed.json. Idempotent: when .dev-seed.json's credentials still work
+ * against the server, nothing changes; when they do not (a wiped local database, a lost file), a new demo tenant is
+ * registered (secrets are stored only as hashes, so old ones cannot be recovered).
  *
- * Hashes are computed exactly as the Worker does: PBKDF2-SHA256 (src/lib/passwords.ts format) and SHA-256 for keys.
- * Run alone with `node scripts/seed.mjs` (applies the local migrations first).
+ * Run alone against a running server with `node scripts/seed.mjs [base-url]` (default http://localhost:8787).
  */
-import { spawnSync } from "node:child_process";
-import { webcrypto as crypto } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const SEED_FILE = path.join(root, ".dev-seed.json");
-export const DEMO_EMAIL = "admin@demo.edge-kyc.local";
+export const SEED_FILE = path.join(root, ".dev-seed.json");
 const ALL_SCOPES = ["verifications:write", "verifications:read", "faces", "webhooks"];
-const PBKDF2_ITERATIONS = 100_000;
 
-const b64url = (bytes) => Buffer.from(bytes).toString("base64url");
-const hex = (bytes) => Buffer.from(bytes).toString("hex");
-const sha256Hex = async (text) => hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-
-/** Same format and parameters as hashPassword in src/lib/passwords.ts. */
-export async function hashPassword(password, iterations = PBKDF2_ITERATIONS) {
-  const salt = crypto.getRandomValues(new Uint8Array(16));
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(password.normalize("NFKC")), "PBKDF2", false, ["deriveBits"]);
-  const hash = new Uint8Array(await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, 256));
-  return `pbkdf2-sha256$${iterations}$${b64url(salt)}$${b64url(hash)}`;
-}
-
-/** Same layout as newId in src/lib/ids.ts. */
-function newId(prefix, now = Date.now()) {
-  return `${prefix}_${now.toString(16).padStart(12, "0")}${hex(crypto.getRandomValues(new Uint8Array(8)))}`;
-}
-
-const sql = (v) => (v === null || v === undefined ? "NULL" : typeof v === "number" ? String(v) : `'${String(v).replace(/'/g, "''")}'`);
-
-function wrangler(args) {
-  const bin = path.join(root, "node_modules", ".bin", process.platform === "win32" ? "wrangler.cmd" : "wrangler");
-  const res = spawnSync(bin, args, {
-    cwd: root,
-    encoding: "utf8",
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+async function api(base, method, p, { json, headers = {} } = {}) {
+  const res = await fetch(`${base}${p}`, {
+    method,
+    headers: { ...(json ? { "Content-Type": "application/json" } : {}), ...headers },
+    body: json ? JSON.stringify(json) : undefined,
   });
-  if (res.status !== 0) throw new Error(`wrangler ${args.join(" ")} failed:\n${res.stderr || res.stdout}`);
-  return res.stdout;
-}
-
-function query(statement) {
-  const out = wrangler(["d1", "execute", "DB", "--local", "--json", "--command", statement]);
-  return JSON.parse(out.slice(out.indexOf("[")))[0]?.results ?? [];
-}
-
-function execute(statements) {
-  const dir = mkdtempSync(path.join(tmpdir(), "edge-kyc-seed-"));
+  const text = await res.text();
+  let data;
   try {
-    const file = path.join(dir, "seed.sql");
-    writeFileSync(file, statements.join(";\n") + ";\n");
-    wrangler(["d1", "execute", "DB", "--local", "--file", file]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = text;
   }
+  return { status: res.status, data };
 }
 
-async function keyRow(tenantId, userId, mode, now) {
-  const key = `ekyc_${mode}_${hex(crypto.getRandomValues(new Uint8Array(24)))}`;
-  const id = newId("key", now);
-  const statement = `INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, scopes, rate_limit_per_minute, mode, created_by, created_at) VALUES (${[
-    id, tenantId, `demo ${mode}`, key.slice(0, 16), await sha256Hex(key), JSON.stringify(ALL_SCOPES), 600, mode, userId, now,
-  ].map(sql).join(", ")})`;
-  return { id, key, statement };
-}
-
-/**
- * The new tenant's first audit event, inserted pending (seq, prev_hash, hash null) like every writer's: the tenant's
- * AuditChain Durable Object chains it on the first read, append or cron run (src/audit/).
- */
-async function genesisAudit(tenantId, userId, now) {
-  const row = [newId("aud", now), tenantId, "system", null, "tenant.seeded", "tenant", tenantId, JSON.stringify({ admin: userId }), now];
-  return `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, action, target_type, target_id, metadata, created_at) VALUES (${row.map(sql).join(", ")})`;
+/** True when the stored credentials still log in and both keys still authenticate. */
+async function stillValid(base, seed) {
+  if (!seed?.email || !seed?.password || !seed?.api_keys?.live || !seed?.api_keys?.test) return false;
+  const login = await api(base, "POST", "/v1/auth/login", { json: { email: seed.email, password: seed.password } });
+  if (login.status !== 200) return false;
+  for (const key of [seed.api_keys.live, seed.api_keys.test]) {
+    if ((await api(base, "GET", "/v1/verifications?limit=1", { headers: { "X-API-Key": key } })).status !== 200) return false;
+  }
+  return true;
 }
 
 /**
+ * @param {string} base the running server, e.g. http://localhost:8787
  * @returns {Promise<{ created: boolean, tenant_id: string, email: string, password: string, api_keys: { live: string, test: string } }>}
  */
-export async function seedDemo() {
-  const [existing] = query(`SELECT id, tenant_id FROM users WHERE email = ${sql(DEMO_EMAIL)}`);
-  const saved = existsSync(SEED_FILE) ? JSON.parse(readFileSync(SEED_FILE, "utf8")) : null;
-  if (existing && saved?.tenant_id === existing.tenant_id && saved.user_id === existing.id) return { ...saved, created: false };
+export async function seedDemo(base = "http://localhost:8787") {
+  const existing = existsSync(SEED_FILE) ? JSON.parse(readFileSync(SEED_FILE, "utf8")) : null;
+  if (await stillValid(base, existing)) return { created: false, ...existing };
 
-  const now = Date.now();
-  const password = `demo-${b64url(crypto.getRandomValues(new Uint8Array(12)))}`;
-  const passwordHash = await hashPassword(password);
-  const statements = [];
-  let tenantId;
-  let userId;
-  if (existing) {
-    ({ tenant_id: tenantId, id: userId } = existing);
-    statements.push(`UPDATE users SET password_hash = ${sql(passwordHash)}, updated_at = ${now} WHERE id = ${sql(userId)}`);
-    statements.push(`UPDATE api_keys SET revoked_at = ${now} WHERE tenant_id = ${sql(tenantId)} AND name LIKE 'demo %' AND revoked_at IS NULL`);
-    statements.push(`UPDATE refresh_tokens SET revoked_at = ${now} WHERE user_id = ${sql(userId)} AND revoked_at IS NULL`);
-  } else {
-    tenantId = newId("ten", now);
-    userId = newId("usr", now);
-    statements.push(`INSERT INTO tenants (id, name, created_at) VALUES (${[tenantId, "Demo Tenant", now].map(sql).join(", ")})`);
-    statements.push(
-      `INSERT INTO users (id, tenant_id, email, name, password_hash, role, created_at, updated_at) VALUES (${[userId, tenantId, DEMO_EMAIL, "Demo Admin", passwordHash, "admin", now, now].map(sql).join(", ")})`,
-    );
-    statements.push(await genesisAudit(tenantId, userId, now));
+  const password = `demo-${randomBytes(12).toString("base64url")}`;
+  const email = existing ? `admin+${Date.now().toString(36)}@demo.edge-kyc.local` : "admin@demo.edge-kyc.local";
+  let reg = await api(base, "POST", "/v1/auth/register", { json: { email, password, name: "Demo Admin", tenant_name: "Demo tenant" } });
+  if (reg.status === 409) {
+    // The default demo email exists in the database but its password was lost with the file.
+    const fresh = `admin+${Date.now().toString(36)}@demo.edge-kyc.local`;
+    reg = await api(base, "POST", "/v1/auth/register", { json: { email: fresh, password, name: "Demo Admin", tenant_name: "Demo tenant" } });
   }
-  const live = await keyRow(tenantId, userId, "live", now);
-  const test = await keyRow(tenantId, userId, "test", now);
-  statements.push(live.statement, test.statement);
-  execute(statements);
-
-  const credentials = { tenant_id: tenantId, user_id: userId, email: DEMO_EMAIL, password, api_keys: { live: live.key, test: test.key } };
+  if (reg.status !== 201) throw new Error(`seeding failed: register answered ${reg.status} ${JSON.stringify(reg.data)}`);
+  const auth = { Authorization: `Bearer ${reg.data.access_token}` };
+  const keys = {};
+  for (const mode of ["live", "test"]) {
+    const res = await api(base, "POST", "/v1/api-keys", { headers: auth, json: { name: `demo ${mode} key`, scopes: ALL_SCOPES, rate_limit_per_minute: 600, mode } });
+    if (res.status !== 201) throw new Error(`seeding failed: creating the ${mode} key answered ${res.status} ${JSON.stringify(res.data)}`);
+    keys[mode] = res.data.key;
+  }
+  const credentials = { tenant_id: reg.data.tenant.id, user_id: reg.data.user.id, email: reg.data.user.email, password, api_keys: keys };
   writeFileSync(SEED_FILE, JSON.stringify(credentials, null, 2) + "\n", { mode: 0o600 });
-  return { ...credentials, created: true };
+  return { created: true, ...credentials };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  wrangler(["d1", "migrations", "apply", "DB", "--local"]);
-  const seeded = await seedDemo();
+  const seeded = await seedDemo(process.argv[2] ?? "http://localhost:8787");
   console.log(`${seeded.created ? "Seeded" : "Already seeded"} demo tenant ${seeded.tenant_id} (credentials in .dev-seed.json)`);
-  console.log(`  admin:        ${seeded.email} / ${seeded.password}`);
+  console.log(`  admin: ${seeded.email} / ${seeded.password}`);
   console.log(`  live API key: ${seeded.api_keys.live}`);
   console.log(`  test API key: ${seeded.api_keys.test}`);
 }

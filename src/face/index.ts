@@ -15,8 +15,6 @@ export type { FaceQuality } from "./quality";
 export type { LivenessResult } from "./liveness";
 export type { Point } from "./align";
 export type { Rect, RgbaImage } from "./image";
-export { faceMatchLayer, livenessLayer, competingFaces, matchRisk } from "./layers";
-export type { FaceLayerOptions, LivenessFrame, LivenessLayerOptions } from "./layers";
 export { createChallenge, checkChallenge, poseMatchesStep, CHALLENGE_STEPS, CHALLENGE_ANGLES } from "./challenge";
 export type { ChallengeStep, ChallengeCheck } from "./challenge";
 export { findDuplicateFaces, embeddingToBytes, embeddingFromBytes } from "./duplicates";

@@ -6,7 +6,7 @@ import { env } from "cloudflare:test";
 import { PhotonImage } from "@cf-wasm/photon";
 import { describe, expect, it } from "vitest";
 import { makeImage } from "../../src/face/image";
-import { faceMatchLayer, livenessLayer } from "../../src/face/layers";
+import { faceMatchLayer, livenessLayer } from "../../src/pipeline/layers/face-rules";
 import { workerFaceEngine } from "../../src/face/ort-web-runtime";
 import { sample1, sample3, sample5 } from "./fixtures";
 

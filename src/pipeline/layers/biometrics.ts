@@ -7,7 +7,7 @@ import { findDuplicateFaces } from "../../face/duplicates";
 import type { FaceAnalysis, FaceEngine } from "../../face/engine";
 import { toSourcePixels } from "../../face/engine";
 import type { DecodedImages } from "../images";
-import { faceMatchLayer, livenessLayer } from "../../face/layers";
+import { faceMatchLayer, livenessLayer } from "./face-rules";
 import type { ChallengeStep } from "../../face/challenge";
 import { thresholds } from "../../face/manifest";
 import type { Finding, Layer, MediaInput, PipelineInputs } from "../types";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AnalyzedFace, FaceAnalysis } from "../../../src/face/engine";
 import { l2Normalize } from "../../../src/face/embedding";
-import { faceMatchLayer, livenessLayer, matchRisk } from "../../../src/face/layers";
+import { faceMatchLayer, livenessLayer, matchRisk } from "../../../src/pipeline/layers/face-rules";
 import { thresholds } from "../../../src/face/manifest";
 
 const ms = { decode: 1, detect: 2, landmarks: 0, align: 0, embed: 3, liveness: 0 };

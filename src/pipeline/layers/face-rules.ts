@@ -7,11 +7,11 @@
  * `competingRatio` as dominant (area × score × quality) as the first and of usable quality, so
  * the small ghost portrait on an ID card or a blurred face in the background is not a problem.
  */
-import type { Finding, LayerResult, LayerStatus } from "../pipeline/types";
-import { type ChallengeStep, checkChallenge } from "./challenge";
-import { cosineSimilarity } from "./embedding";
-import { type AnalyzedFace, type FaceAnalysis, dominance } from "./engine";
-import { thresholds } from "./manifest";
+import type { Finding, LayerResult, LayerStatus } from "../types";
+import { type ChallengeStep, checkChallenge } from "../../face/challenge";
+import { cosineSimilarity } from "../../face/embedding";
+import { type AnalyzedFace, type FaceAnalysis, dominance } from "../../face/engine";
+import { thresholds } from "../../face/manifest";
 
 export interface FaceLayerOptions {
   /** Cosine similarity for a match (default: the calibrated `thresholds.match`). */
