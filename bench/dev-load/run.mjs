@@ -36,8 +36,10 @@ async function timed(url, headers) {
   }
 }
 
+const t0 = performance.now();
 function sampler(fn) {
   const samples = [];
+  const at = [];
   let failures = 0;
   let running = true;
   const done = (async () => {
@@ -45,12 +47,13 @@ function sampler(fn) {
       const r = await fn();
       if (r) {
         samples.push(r.ms);
+        at.push([Math.round((performance.now() - t0 - r.ms) / 1000), Math.round(r.ms)]);
         if (!r.ok) failures++;
       }
       await new Promise((res) => setTimeout(res, 100));
     }
   })();
-  return { samples, failures: () => failures, stop: async () => ((running = false), await done) };
+  return { samples, at, failures: () => failures, stop: async () => ((running = false), await done) };
 }
 
 console.error(`[dev-load] starting wrangler dev --local (fresh state)…`);
@@ -94,6 +97,8 @@ try {
   console.log(`\n| outcome | count |\n|---|---|`);
   for (const [k, v] of Object.entries(finals).sort()) console.log(`| ${k} | ${v} |`);
   console.log(`\nTime to drain (first submit → last final): ${((lastFinal - firstSubmit) / 1000).toFixed(1)} s; whole run ${((performance.now() - started) / 1000).toFixed(1)} s; consumer invocations completed (QUEUE lines): ${queueLines}.`);
+  const slow = health.at.filter(([, m]) => m >= 1000).map(([t, m]) => `${m} ms at +${t} s`);
+  console.log(`/health samples ≥ 1 s (sent at, seconds after the server was up): ${slow.join(", ") || "none"}.`);
   const allFinal = Object.keys(finals).every((k) => dev.FINAL.includes(k));
   if (!allFinal) process.exitCode = 1;
 } finally {

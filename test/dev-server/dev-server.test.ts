@@ -38,8 +38,9 @@ beforeAll(async () => {
     // A crash right after the 202: the job was queued (in memory) but never delivered (batch timeout 1 s).
     await first.stop({ keep: true, signal: "SIGKILL" });
   }
-  server = await dev.startLocalServer({ vars, log, crons: true, reuse: { dir: first.dir } });
-  lostStatusAfterRestart = (await dev.getVerification(server.base, liveKey, lostId)).status;
+  const restarted: Server = await dev.startLocalServer({ vars, log, crons: true, reuse: { dir: first.dir } });
+  server = restarted;
+  lostStatusAfterRestart = (await dev.getVerification(restarted.base, liveKey, lostId)).status;
 }, 180_000);
 
 afterAll(async () => {
