@@ -178,6 +178,8 @@ export function logLines(output, msg) {
 async function json(base, method, p, { body, headers = {} } = {}) {
   const res = await fetch(base + p, {
     method,
+    // A request that waits this long is the wedge this harness exists to catch: fail, don't wait for undici's 300 s.
+    signal: AbortSignal.timeout(60_000),
     body: body === undefined ? undefined : JSON.stringify(body),
     headers: { ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...headers },
   });
