@@ -128,16 +128,28 @@ export function runCrons(base, crons = readCrons(), log = (line) => console.log(
   if (!crons.length) return () => {};
   log(`[dev] crons run locally on their schedule: ${crons.join(" · ")}`);
   let timer;
-  const tick = async () => {
-    const now = new Date();
-    for (const cron of crons.filter((c) => cronMatches(c, now))) {
+  // "localhost" may resolve to ::1 while wrangler listens on 127.0.0.1 (or the reverse): try both, keep what answers.
+  const url = new URL(base);
+  const hosts = url.hostname === "localhost" ? ["localhost", "127.0.0.1", "[::1]"] : [url.hostname];
+  const fire = async (cron, now) => {
+    let lastError;
+    for (const host of hosts) {
       try {
-        const res = await fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}&time=${now.getTime()}`, { signal: AbortSignal.timeout(50_000) });
+        const res = await fetch(`${url.protocol}//${host}:${url.port}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}&time=${now.getTime()}`, {
+          signal: AbortSignal.timeout(50_000),
+        });
+        hosts.splice(0, hosts.length, host, ...hosts.filter((h) => h !== host));
         if (!res.ok) log(`[dev] cron "${cron}" → ${res.status}`);
+        return;
       } catch (err) {
-        log(`[dev] cron "${cron}" not delivered (${err.cause?.code ?? err.message}); next try at its next minute`);
+        lastError = err;
       }
     }
+    log(`[dev] cron "${cron}" not delivered (${lastError?.cause?.code ?? lastError?.message}); next try at its next minute`);
+  };
+  const tick = async () => {
+    const now = new Date();
+    for (const cron of crons.filter((c) => cronMatches(c, now))) await fire(cron, now);
     schedule();
   };
   const schedule = () => {
