@@ -1,6 +1,8 @@
 /**
- * Two test projects:
+ * Three test projects:
  *  - `unit`: pure TypeScript (pipeline maths, parsers, face pre/post-processing) in Node.
+ *  - `dev-server`: Node tests that start `wrangler dev --local` itself (scripts/local-server.mjs), for what only
+ *    the dev server shows: its proxy, the local queue and the crons under load.
  *  - `workers`: everything else, inside workerd through @cloudflare/vitest-pool-workers, with the
  *    real local D1 (migrations applied in test/setup.ts), R2, Queues and Durable Objects of wrangler.toml.
  * Secrets are generated fresh for every run, so no test depends on a developer's .dev.vars.
@@ -27,6 +29,17 @@ export default defineConfig(async () => {
             environment: "node",
             // Model inference on a busy 2-core machine; a guard against hangs, not a speed claim.
             testTimeout: 30_000,
+          },
+        },
+        {
+          test: {
+            name: "dev-server",
+            include: ["test/dev-server/**/*.test.ts"],
+            environment: "node",
+            // One wrangler dev at a time: it is CPU-heavy and the tests share it.
+            fileParallelism: false,
+            testTimeout: 300_000,
+            hookTimeout: 180_000,
           },
         },
         {
@@ -59,7 +72,7 @@ export default defineConfig(async () => {
             // The Worker logs structured JSON for every job and request; show it only for tests that fail.
             silent: "passed-only",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/unit/**"],
+            exclude: ["test/unit/**", "test/dev-server/**"],
             setupFiles: ["./test/setup.ts"],
             testTimeout: 60_000,
             hookTimeout: 120_000,

@@ -5,7 +5,10 @@
  *  2. applies the D1 migrations to the local database;
  *  3. checks the ONNX models against models/*.json and puts them in the local R2 bucket;
  *  4. seeds a demo tenant (admin user, live and test API keys) once, and prints the credentials;
- *  5. runs `wrangler dev --local` (extra arguments are passed through, e.g. `npm run dev -- --port 9000`).
+ *  5. runs `wrangler dev --local --test-scheduled` (extra arguments are passed through, e.g. `npm run dev -- --port 9000`)
+ *     and fires each cron of wrangler.toml on its schedule through /cdn-cgi/handler/scheduled, because
+ *     wrangler dev runs no cron by itself: the stuck-verification sweeper and the retention job run
+ *     locally as they do in production.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -62,7 +65,7 @@ async function main() {
   run(["d1", "migrations", "apply", "DB", "--local"]);
   await optionalStep("scripts/models.mjs", "ensureModels", "checking the ONNX models and putting them in local R2");
   const seed = await optionalStep("scripts/seed.mjs", "seedDemo", "seeding the demo tenant");
-  const args = ["dev", "--local", ...process.argv.slice(2)];
+  const args = ["dev", "--local", "--test-scheduled", ...process.argv.slice(2)];
   console.log(`[dev] wrangler ${args.join(" ")}`);
   const child = spawn(wrangler, args, {
     stdio: "inherit",
@@ -76,11 +79,89 @@ async function main() {
     };
     setTimeout(printSeed, 4000).unref();
   }
+  const stopCrons = runCrons(devBase(process.argv.slice(2)));
   for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
+  child.on("exit", stopCrons);
   child.on("exit", (code) => process.exit(code ?? 0));
 }
 
-main().catch((err) => {
+/** Where wrangler dev listens, from the passed-through `--port` / `--ip` (its defaults otherwise). */
+export function devBase(argv) {
+  const value = (name, fallback) => {
+    const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
+    if (i < 0) return fallback;
+    return argv[i].includes("=") ? argv[i].split("=")[1] : argv[i + 1];
+  };
+  const ip = value("--ip", "localhost");
+  return `http://${ip === "0.0.0.0" || ip === "*" ? "localhost" : ip}:${value("--port", "8787")}`;
+}
+
+/** The cron expressions of wrangler.toml's [triggers]. */
+export function readCrons(file = path.join(root, "wrangler.toml")) {
+  const toml = readFileSync(file, "utf8");
+  const block = /^\[triggers\][^[]*?crons\s*=\s*\[([^\]]*)\]/m.exec(toml);
+  return block ? [...block[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [];
+}
+
+/** Whether a five-field cron expression (numbers, `*`, lists, ranges, steps) matches the UTC minute of `date`. */
+export function cronMatches(expr, date) {
+  const fields = expr.trim().split(/\s+/);
+  if (fields.length !== 5) return false;
+  const values = [date.getUTCMinutes(), date.getUTCHours(), date.getUTCDate(), date.getUTCMonth() + 1, date.getUTCDay()];
+  const ranges = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 6]];
+  return fields.every((field, i) =>
+    field.split(",").some((part) => {
+      const [range, stepText] = part.split("/");
+      const step = stepText ? Number(stepText) : 1;
+      const [lo, hi] = range === "*" ? ranges[i] : range.includes("-") ? range.split("-").map(Number) : [Number(range), stepText ? ranges[i][1] : Number(range)];
+      const v = i === 4 && values[i] === 0 && hi === 7 ? 7 : values[i];
+      return v >= lo && v <= hi && (v - lo) % step === 0;
+    }),
+  );
+}
+
+/**
+ * Calls /cdn-cgi/handler/scheduled for each cron of wrangler.toml at the start of every minute it matches
+ * (as Cloudflare does). A failed call is logged and retried on the next matching minute. Returns a stop function.
+ */
+export function runCrons(base, crons = readCrons(), log = (line) => console.log(line)) {
+  if (!crons.length) return () => {};
+  log(`[dev] crons run locally on their schedule: ${crons.join(" · ")}`);
+  let timer;
+  // "localhost" may resolve to ::1 while wrangler listens on 127.0.0.1 (or the reverse): try both, keep what answers.
+  const url = new URL(base);
+  const hosts = url.hostname === "localhost" ? ["localhost", "127.0.0.1", "[::1]"] : [url.hostname];
+  const fire = async (cron, now) => {
+    let lastError;
+    for (const host of hosts) {
+      try {
+        const res = await fetch(`${url.protocol}//${host}:${url.port}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}&time=${now.getTime()}`, {
+          signal: AbortSignal.timeout(50_000),
+        });
+        hosts.splice(0, hosts.length, host, ...hosts.filter((h) => h !== host));
+        if (!res.ok) log(`[dev] cron "${cron}" → ${res.status}`);
+        return;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    log(`[dev] cron "${cron}" not delivered (${lastError?.cause?.code ?? lastError?.message}); next try at its next minute`);
+  };
+  const tick = async () => {
+    const now = new Date();
+    for (const cron of crons.filter((c) => cronMatches(c, now))) await fire(cron, now);
+    schedule();
+  };
+  const schedule = () => {
+    timer = setTimeout(tick, 60_000 - (Date.now() % 60_000) + 50);
+    timer.unref?.();
+  };
+  schedule();
+  return () => clearTimeout(timer);
+}
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) main().catch((err) => {
   console.error(`[dev] ${err.message}`);
   process.exit(1);
 });

@@ -4,7 +4,8 @@
  * loader, so the same code path runs in workerd (onnxruntime-web) and in Node (onnxruntime-node).
  *
  * Sessions are created once per engine and reused; a load or initialisation failure is not
- * cached, so the next call retries.
+ * cached, so the next call retries. Only finished sessions are shared between callers, never a
+ * pending load (workerd cancels a request's wait on a promise owned by a request that ended).
  */
 import { type Point, alignFace } from "./align";
 import { decodeBounded } from "./decode";
@@ -120,23 +121,23 @@ const TILE_BELOW = 3;
  */
 export function createFaceEngine(deps: FaceEngineDeps): FaceEngine {
   const now = deps.now ?? (() => 0);
-  const sessions = new Map<ModelKey, Promise<ModelSession>>();
+  // Only finished sessions are shared. A pending load belongs to the request that started it: in
+  // workerd, a request awaiting it would hang if that request ended first (see ort-web-runtime.ts),
+  // so concurrent cold callers each load, and the first session stored wins.
+  const sessions = new Map<ModelKey, ModelSession>();
 
-  function session(key: ModelKey): Promise<ModelSession> {
-    let s = sessions.get(key);
-    if (!s) {
-      const file = MODEL_FILES[key];
-      s = (async () => {
-        try {
-          return await deps.runtime.createSession(await deps.loadModel(file));
-        } catch (e) {
-          throw new FaceEngineError("MODEL_UNAVAILABLE", `model ${file} could not be loaded`, { cause: e });
-        }
-      })();
-      sessions.set(key, s);
-      s.catch(() => sessions.delete(key));
+  async function session(key: ModelKey): Promise<ModelSession> {
+    const ready = sessions.get(key);
+    if (ready) return ready;
+    const file = MODEL_FILES[key];
+    let created: ModelSession;
+    try {
+      created = await deps.runtime.createSession(await deps.loadModel(file));
+    } catch (e) {
+      throw new FaceEngineError("MODEL_UNAVAILABLE", `model ${file} could not be loaded`, { cause: e });
     }
-    return s;
+    if (!sessions.has(key)) sessions.set(key, created);
+    return sessions.get(key) as ModelSession;
   }
 
   async function run(key: ModelKey, input: FloatTensor, output: string): Promise<Float32Array> {

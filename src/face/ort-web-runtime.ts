@@ -6,6 +6,15 @@
  * as a module (compiled at deploy time) and ORT is handed a tiny placeholder `wasmBinary`;
  * while ORT initialises, `WebAssembly.instantiate` is wrapped so that a call with the placeholder
  * instantiates the imported module instead. Single-threaded, no proxy worker.
+ *
+ * Every session create and run first yields to the event loop (a 0 ms timer) and then waits its
+ * turn for a lock whose waiters await promises they made themselves. Why: ORT work is synchronous
+ * wasm, and local workerd (wrangler dev) serves D1, R2, Queues and Durable Objects in-process, so a
+ * consumer that goes inference → binding call → inference never leaves the event loop idle; workerd
+ * only polls sockets and timers when it is idle, so every HTTP request (/health too) waited for the
+ * whole batch, and wrangler's proxy in front turned that into requests that never returned. The timer
+ * makes the loop idle between runs. The lock replaces a promise chain shared by every invocation:
+ * awaiting a promise made by another request is what workerd cancels when that request ends.
  */
 import * as ort from "onnxruntime-web/wasm";
 import ortWasmModule from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
@@ -45,20 +54,42 @@ function patchInstantiate(): void {
   patched = true;
 }
 
+/** Resolves on a later turn of the event loop, after pending socket and timer events had their chance. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 /**
- * onnxruntime-web in workerd. Runs are serialised: the single-threaded backend gains nothing from
- * overlapping them.
+ * One ORT task at a time. Each waiter awaits a promise it created itself; the holder only resolves
+ * those (workerd delivers that to the waiter's own request), so no invocation ever awaits a promise
+ * owned by another one. All waiters are woken and re-check, so a waiter whose request ended
+ * meanwhile cannot keep the lock.
+ */
+function exclusive() {
+  let busy = false;
+  let waiters: Array<() => void> = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    await yieldToEventLoop();
+    while (busy) await new Promise<void>((resolve) => waiters.push(resolve));
+    busy = true;
+    try {
+      return await fn();
+    } finally {
+      busy = false;
+      const woken = waiters;
+      waiters = [];
+      for (const wake of woken) wake();
+    }
+  };
+}
+
+/**
+ * onnxruntime-web in workerd. Runs are serialised (the single-threaded backend gains nothing from
+ * overlapping them) and each one yields to the event loop first (see the module header).
  *
  * @example
  * const engine = createFaceEngine({ loadModel: r2ModelLoader(env.MODELS), runtime: ortWebRuntime() });
  */
 export function ortWebRuntime(): OrtRuntime {
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = queue.then(fn, fn);
-    queue = next.catch(() => undefined);
-    return next;
-  };
+  const serial = exclusive();
   return {
     name: "onnxruntime-web/wasm",
     async createSession(model: Uint8Array): Promise<ModelSession> {
