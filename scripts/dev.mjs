@@ -4,11 +4,12 @@
  *  1. writes any missing development secret to the git-ignored .dev.vars;
  *  2. applies the D1 migrations to the local database;
  *  3. checks the ONNX models against models/*.json and puts them in the local R2 bucket;
- *  4. seeds a demo tenant (admin user, live and test API keys) once, and prints the credentials;
- *  5. runs `wrangler dev --local --test-scheduled` (extra arguments are passed through, e.g. `npm run dev -- --port 9000`)
+ *  4. runs `wrangler dev --local --test-scheduled` (extra arguments are passed through, e.g. `npm run dev -- --port 9000`)
  *     and fires each cron of wrangler.toml on its schedule through /cdn-cgi/handler/scheduled, because
  *     wrangler dev runs no cron by itself: the stuck-verification sweeper and the retention job run
- *     locally as they do in production.
+ *     locally as they do in production;
+ *  5. once /health answers, seeds a demo tenant through the API (admin user, live and test API keys; once, kept in
+ *     .dev-seed.json) and prints its credentials.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -64,25 +65,41 @@ async function main() {
   console.log("[dev] applying D1 migrations to the local database…");
   run(["d1", "migrations", "apply", "DB", "--local"]);
   await optionalStep("scripts/models.mjs", "ensureModels", "checking the ONNX models and putting them in local R2");
-  const seed = await optionalStep("scripts/seed.mjs", "seedDemo", "seeding the demo tenant");
   const args = ["dev", "--local", "--test-scheduled", ...process.argv.slice(2)];
   console.log(`[dev] wrangler ${args.join(" ")}`);
   const child = spawn(wrangler, args, {
     stdio: "inherit",
     env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
   });
-  if (seed) {
-    const printSeed = () => {
-      console.log("\n[dev] demo tenant credentials (from .dev-seed.json):");
-      for (const [k, v] of Object.entries(seed)) console.log(`      ${k.padEnd(16)} ${typeof v === "string" ? v : JSON.stringify(v)}`);
-      console.log("");
-    };
-    setTimeout(printSeed, 4000).unref();
-  }
-  const stopCrons = runCrons(devBase(process.argv.slice(2)));
+  const base = devBase(process.argv.slice(2));
+  seedWhenUp(base).catch((err) => console.error(`[dev] seeding the demo tenant failed: ${err.message}`));
+  const stopCrons = runCrons(base);
   for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
   child.on("exit", stopCrons);
   child.on("exit", (code) => process.exit(code ?? 0));
+}
+
+/** Waits for /health, then seeds the demo tenant through the API (scripts/seed.mjs) and prints its credentials. */
+async function seedWhenUp(base) {
+  const url = new URL(base);
+  const hosts = url.hostname === "localhost" ? ["localhost", "127.0.0.1", "[::1]"] : [url.hostname];
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    for (const host of hosts) {
+      const candidate = `${url.protocol}//${host}:${url.port}`;
+      const ok = await fetch(`${candidate}/health`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false);
+      if (ok) {
+        const { seedDemo } = await import("./seed.mjs");
+        const seed = await seedDemo(candidate);
+        console.log(`\n[dev] demo tenant ${seed.created ? "seeded" : "ready"} (credentials in .dev-seed.json):`);
+        for (const [k, v] of Object.entries(seed)) if (k !== "created") console.log(`      ${k.padEnd(16)} ${typeof v === "string" ? v : JSON.stringify(v)}`);
+        console.log("");
+        return;
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`${base}/health did not answer within 2 minutes`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 /** Where wrangler dev listens, from the passed-through `--port` / `--ip` (its defaults otherwise). */
