@@ -6,7 +6,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Hook } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
@@ -15,11 +14,9 @@ import type { Bindings } from "./env";
 import { loadConfig } from "./env";
 import { ApiError, errorBody, validationError } from "./lib/errors";
 import { log } from "./lib/log";
+import { bodyLimits } from "./middleware/body-limit";
 import { servicesMiddleware } from "./services";
 import type { AppEnv } from "./types";
-
-/** Largest request body accepted anywhere (the one-call multipart create carries up to three 10 MB images). */
-export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 
 const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
   if (!result.success) throw validationError(result.error.issues, { target: result.target });
@@ -64,15 +61,9 @@ export function createApp() {
       maxAge: 600,
     })(c, next);
   });
-  app.use(
-    bodyLimit({
-      maxSize: MAX_REQUEST_BYTES,
-      onError: () => {
-        throw new ApiError("PAYLOAD_TOO_LARGE", `The request body is larger than ${MAX_REQUEST_BYTES} bytes`);
-      },
-    }),
-  );
   app.use(servicesMiddleware);
+  // Per-route limits (src/middleware/body-limit.ts): 64 KB for JSON, the media cap for uploads, ≤ 16 multipart parts.
+  app.use(bodyLimits());
   app.notFound((c) => handleError(new ApiError("NOT_FOUND", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), c));
   app.onError(handleError);
   return app;
