@@ -55,7 +55,7 @@ export const verifyAuditRoute = createRoute({
   tags: ["Audit"],
   summary: "Check the audit log's hash chain",
   description: "Recomputes every event's hash and link in order; `broken_at` names the first event that was changed, removed or reordered.",
-  middleware: [auditors] as const,
+  middleware: [requireAuth({ roles: ["admin", "auditor"], expensive: true })] as const,
   security,
   responses: {
     200: jsonContent(

@@ -6,6 +6,7 @@ import { log } from "../../lib/log";
 import { isUniqueViolation } from "../../lib/pagination";
 import { dummyPasswordHash, verifyPassword } from "../../lib/passwords";
 import { requestMeta } from "../../middleware/auth";
+import { BUDGETS, rateLimitedError, takeAccountLimit } from "../../services/rate-limit";
 import { consumeRefreshToken, issueSession, revokeByToken } from "../../services/sessions";
 import { emailTaken, findUserByEmail, getUser, newUserRow, publicUser } from "../../services/users";
 import type { AppEnv } from "../../types";
@@ -39,6 +40,9 @@ export const registerHandler: RouteHandler<typeof register, AppEnv> = async (c) 
 export const loginHandler: RouteHandler<typeof login, AppEnv> = async (c) => {
   const { email, password } = c.req.valid("json");
   const services = c.var.services;
+  // Per account, whatever the address: guessing one account's password from many addresses is slowed too.
+  const accountLimit = await takeAccountLimit(services.bindings.RATE_LIMITER, "login", email, BUDGETS.loginAccount);
+  if (!accountLimit.allowed) throw rateLimitedError(accountLimit);
   const user = await findUserByEmail(services.db, email);
   // Unknown emails are checked against a dummy hash so both failures cost the same time.
   const valid = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));

@@ -7,7 +7,7 @@ import { CompareResult, DetectQuery, DetectResult } from "./faces.schemas";
 const tags = ["Faces"];
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearerAuth: [] }];
 /** API keys with the `faces` scope, and admins and reviewers (the console). */
-export const facesAccess = requireAuth({ roles: ["admin", "reviewer"], scope: "faces" });
+export const facesAccess = requireAuth({ roles: ["admin", "reviewer"], scope: "faces", expensive: true });
 
 // Images are checked by magic bytes in the handler (JPEG, PNG or WebP; ≤ 10 MB; ≤ 16.7 megapixels); the schema only documents them.
 

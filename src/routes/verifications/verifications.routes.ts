@@ -139,7 +139,7 @@ export const redecideRoute = createRoute({
   tags,
   summary: "Re-decide under the current settings",
   description: "Recomputes the decision from the stored layer results with the tenant's current settings; no layer runs again.",
-  middleware: [requireAuth({ roles: ["admin"] })] as const,
+  middleware: [requireAuth({ roles: ["admin"], expensive: true })] as const,
   security: [{ bearerAuth: [] }],
   request: { params: IdParam },
   responses: { 200: jsonContent(VerificationSchema, "Re-decided"), ...errorResponses(401, 403, 404, 409) },
