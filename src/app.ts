@@ -14,7 +14,8 @@ import type { Bindings } from "./env";
 import { loadConfig } from "./env";
 import { ApiError, errorBody, validationError } from "./lib/errors";
 import { log } from "./lib/log";
-import { bodyLimits } from "./middleware/body-limit";
+import { acceptedMediaTypesOf } from "./lib/openapi";
+import { bodyLimits, endpointOf } from "./middleware/body-limit";
 import { servicesMiddleware } from "./services";
 import type { AppEnv } from "./types";
 
@@ -26,20 +27,26 @@ export function createRouter() {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 }
 
-function toApiError(err: unknown): ApiError {
+function toApiError(err: unknown, c: Context<AppEnv>): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof HTTPException) {
     if (err.status === 400 && /json/i.test(err.message)) return new ApiError("MALFORMED_JSON", "The request body is not valid JSON");
     if (err.status === 400) return new ApiError("VALIDATION_ERROR", err.message || "The request is invalid");
     if (err.status === 401) return new ApiError("UNAUTHORIZED", "Authentication required");
     if (err.status === 413) return new ApiError("PAYLOAD_TOO_LARGE", "The request body is too large");
-    if (err.status === 415) return new ApiError("UNSUPPORTED_MEDIA_TYPE", err.message || "Unsupported media type");
+    if (err.status === 415) {
+      const accepted = acceptedMediaTypesOf(endpointOf(c)) ?? [];
+      const sent = c.req.header("Content-Type")?.split(";")[0].trim() || "no Content-Type";
+      return new ApiError("UNSUPPORTED_MEDIA_TYPE", `This route does not accept ${sent}${accepted.length ? `; send one of: ${accepted.join(", ")}` : ""}`, {
+        details: { content_type: sent, accepted },
+      });
+    }
   }
   return new ApiError("INTERNAL_ERROR", "Something went wrong on our side; the request id identifies it in our logs", { cause: err });
 }
 
 export function handleError(err: unknown, c: Context<AppEnv>) {
-  const apiError = toApiError(err);
+  const apiError = toApiError(err, c);
   const requestIdValue = c.get("requestId") ?? "unknown";
   if (apiError.status >= 500) {
     log.error("request_failed", { request_id: requestIdValue, method: c.req.method, path: c.req.routePath, error: err });

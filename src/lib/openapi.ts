@@ -1,4 +1,7 @@
-/** Shared OpenAPI pieces: the error schema and the standard error responses every route documents. */
+/**
+ * Shared OpenAPI pieces: the error schema, the standard error responses and headers every route documents, and
+ * the request media types each route declares (so a 415 can say which ones are accepted).
+ */
 import { z } from "@hono/zod-openapi";
 import { ERROR_STATUS } from "./errors";
 import type { ErrorCode } from "./errors";
@@ -32,6 +35,22 @@ export function errorResponses(...statuses: (keyof typeof describe)[]) {
   return Object.fromEntries(
     statuses.map((s) => [s, { description: describe[s], content: { "application/json": { schema: ErrorSchema } } }]),
   ) as Record<number, { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }>;
+}
+
+/** Request media types per route, keyed `METHOD hono-path`; filled once from the registry when the API is built. */
+const acceptedMediaTypes = new Map<string, string[]>();
+
+export function recordAcceptedMediaTypes(definitions: readonly { type: string; route?: { method: string; path: string; request?: { body?: { content?: Record<string, unknown> } } } }[]) {
+  for (const d of definitions) {
+    const content = d.type === "route" ? d.route?.request?.body?.content : undefined;
+    if (!d.route || !content) continue;
+    const path = d.route.path.replace(/\{([^}]+)\}/g, ":$1");
+    acceptedMediaTypes.set(`${d.route.method.toUpperCase()} ${path}`, Object.keys(content));
+  }
+}
+
+export function acceptedMediaTypesOf(endpoint: string): string[] | undefined {
+  return acceptedMediaTypes.get(endpoint);
 }
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({

@@ -40,7 +40,8 @@ export const LARGE_BODIES: Record<string, LargeBody> = {
 const tooLarge = (max: number) =>
   new ApiError("PAYLOAD_TOO_LARGE", `The request body is larger than this route accepts (${max} bytes)`, { details: { max_bytes: max } });
 
-function endpointOf(c: Context): string {
+/** `METHOD hono-path` of the route that will answer this request ("" when none matches). */
+export function endpointOf(c: Context): string {
   const route = matchedRoutes(c).findLast((r) => r.method !== "ALL" && !r.path.endsWith("*"));
   return route ? `${c.req.method} ${route.path}` : "";
 }

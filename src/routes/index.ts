@@ -2,6 +2,7 @@
  * The whole HTTP API: every domain router mounted on the app, plus the OpenAPI document and the docs page.
  */
 import { createApp } from "../app";
+import { recordAcceptedMediaTypes } from "../lib/openapi";
 import { APP_VERSION } from "../version";
 import { DOCS_HTML } from "./docs/docs-page";
 import { healthRouter } from "./health/health.index";
@@ -32,6 +33,7 @@ export function buildApi() {
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "X-API-Key" });
+  recordAcceptedMediaTypes(app.openAPIRegistry.definitions as Parameters<typeof recordAcceptedMediaTypes>[0]);
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {
