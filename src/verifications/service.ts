@@ -18,8 +18,8 @@ import { canTransition } from "./status";
 export type VerificationRow = typeof verifications.$inferSelect;
 
 export interface CreateVerificationInput {
-  applicant: { first_name: string; last_name: string; date_of_birth: string; country: string; email?: string };
-  document: { type: string; number?: string; issuing_country?: string; expiry_date?: string; mrz?: string[] };
+  applicant: { first_name: string; last_name: string; date_of_birth: string; country: string; country_as_sent?: string; email?: string };
+  document: { type: string; number?: string; issuing_country?: string; issuing_country_as_sent?: string; expiry_date?: string; mrz?: string[] };
   consent: { granted: boolean; text_version: string };
   external_ref?: string;
 }
@@ -29,6 +29,9 @@ interface StoredApplicant {
   last_name: string;
   date_of_birth: string;
   email?: string;
+  /** Country codes exactly as the client sent them (the columns hold the normalised codes). */
+  country_as_sent?: string;
+  issuing_country_as_sent?: string;
 }
 
 /** Document numbers compare without spaces, dashes or case. */
@@ -47,6 +50,8 @@ export async function createVerification(s: Services, principal: Principal, inpu
     last_name: input.applicant.last_name,
     date_of_birth: input.applicant.date_of_birth,
     ...(input.applicant.email ? { email: input.applicant.email } : {}),
+    ...(input.applicant.country_as_sent ? { country_as_sent: input.applicant.country_as_sent } : {}),
+    ...(input.document.issuing_country_as_sent ? { issuing_country_as_sent: input.document.issuing_country_as_sent } : {}),
   };
   const number = input.document.number ? normaliseDocumentNumber(input.document.number) : null;
   const row: VerificationRow = {

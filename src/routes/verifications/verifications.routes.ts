@@ -4,7 +4,7 @@ import { binary, errorResponses, imageBody, jsonContent } from "../../lib/openap
 import { PageQuery, pageOf } from "../../lib/pagination";
 import { requireAuth } from "../../middleware/auth";
 import { STATUSES } from "../../verifications/status";
-import { CreateVerificationBody, Created, IdParam, MediaParams, MediaStored, Receipt, VerificationSchema, VerificationSummary } from "./verifications.schemas";
+import { CreateVerificationShape, Created, IdParam, MediaParams, MediaStored, Receipt, VerificationSchema, VerificationSummary } from "./verifications.schemas";
 
 const tags = ["Verifications"];
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearerAuth: [] }];
@@ -27,7 +27,7 @@ export const createVerificationRoute = createRoute({
     body: {
       required: false,
       content: {
-        "application/json": { schema: CreateVerificationBody },
+        "application/json": { schema: CreateVerificationShape },
         "multipart/form-data": {
           schema: z.object({
             data: z.string().openapi({ description: "The JSON body as a string" }),
