@@ -30,6 +30,7 @@ const isoTime = z.iso.datetime({ offset: true });
 export const listAuditRoute = createRoute({
   method: "get",
   path: "/v1/audit",
+  operationId: "listAuditEvents",
   tags: ["Audit"],
   summary: "Read the tenant's audit log",
   description: "Newest first; filter by action, actor, target and time; cursor-paginated.",
@@ -52,6 +53,7 @@ export const listAuditRoute = createRoute({
 export const verifyAuditRoute = createRoute({
   method: "get",
   path: "/v1/audit/verify",
+  operationId: "verifyAuditChain",
   tags: ["Audit"],
   summary: "Check the audit log's hash chain",
   description: "Recomputes every event's hash and link in order; `broken_at` names the first event that was changed, removed or reordered.",

@@ -27,6 +27,8 @@ const RefreshBody = z.object({
 export const register = createRoute({
   method: "post",
   path: "/v1/auth/register",
+  operationId: "register",
+  security: [],
   tags: ["Auth"],
   summary: "Create a tenant and its first admin",
   description: `Creates a tenant (organisation) and a user with role \`admin\`, and signs that user in. Limited to ${REGISTER_PER_MINUTE} per minute per client IP.`,
@@ -53,6 +55,8 @@ export const register = createRoute({
 export const login = createRoute({
   method: "post",
   path: "/v1/auth/login",
+  operationId: "login",
+  security: [],
   tags: ["Auth"],
   summary: "Sign in with email and password",
   description: `Any failure is the same 401, whether the email is unknown or the password wrong. Limited to ${LOGIN_PER_MINUTE} per minute per client address (IPv6: per /64) and ${BUDGETS.loginAccount} per minute per account.`,
@@ -69,6 +73,8 @@ export const login = createRoute({
 export const refresh = createRoute({
   method: "post",
   path: "/v1/auth/refresh",
+  operationId: "refreshTokens",
+  security: [],
   tags: ["Auth"],
   summary: "Exchange a refresh token for new tokens",
   description:
@@ -84,6 +90,8 @@ export const refresh = createRoute({
 export const logout = createRoute({
   method: "post",
   path: "/v1/auth/logout",
+  operationId: "logout",
+  security: [],
   tags: ["Auth"],
   summary: "End a session",
   description: `Revokes the refresh token's whole family. Idempotent: an unknown or already revoked token also answers 204. Limited to ${LOGOUT_PER_MINUTE} per minute per client address.`,

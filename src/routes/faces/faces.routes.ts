@@ -18,6 +18,7 @@ const imageRules =
 export const detectRoute = createRoute({
   method: "post",
   path: "/v1/faces/detect",
+  operationId: "detectFaces",
   tags,
   summary: "Detect faces in an image",
   description:
@@ -40,6 +41,7 @@ export const detectRoute = createRoute({
 export const compareRoute = createRoute({
   method: "post",
   path: "/v1/faces/compare",
+  operationId: "compareFaces",
   tags,
   summary: "Compare the faces of two images (1:1)",
   description:

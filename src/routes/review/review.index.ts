@@ -22,6 +22,7 @@ const security = [{ bearerAuth: [] }];
 const queueRoute = createRoute({
   method: "get",
   path: "/v1/review/queue",
+  operationId: "listReviewQueue",
   tags: ["Review"],
   summary: "Cases waiting for a reviewer",
   middleware: [reviewers] as const,
@@ -33,6 +34,7 @@ const queueRoute = createRoute({
 const reviewRoute = createRoute({
   method: "post",
   path: "/v1/verifications/{id}/review",
+  operationId: "reviewVerification",
   tags: ["Review"],
   summary: "Settle a manual-review case",
   middleware: [reviewers] as const,

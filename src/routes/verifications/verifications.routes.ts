@@ -15,6 +15,7 @@ const reader = requireAuth({ roles: ["user", "admin", "reviewer", "auditor"], sc
 export const createVerificationRoute = createRoute({
   method: "post",
   path: "/v1/verifications",
+  operationId: "createVerification",
   tags,
   summary: "Create a verification",
   description:
@@ -50,6 +51,7 @@ export const createVerificationRoute = createRoute({
 export const uploadMediaRoute = createRoute({
   method: "put",
   path: "/v1/verifications/{id}/media/{kind}",
+  operationId: "uploadMedia",
   tags,
   summary: "Upload an image",
   description:
@@ -66,6 +68,7 @@ export const uploadMediaRoute = createRoute({
 export const submitRoute = createRoute({
   method: "post",
   path: "/v1/verifications/{id}/submit",
+  operationId: "submitVerification",
   tags,
   summary: "Submit for processing",
   description: "Needs a document_front and a selfie. Enqueues the pipeline; follow progress with GET or the events stream.",
@@ -78,6 +81,7 @@ export const submitRoute = createRoute({
 export const getVerificationRoute = createRoute({
   method: "get",
   path: "/v1/verifications/{id}",
+  operationId: "getVerification",
   tags,
   summary: "Read a verification",
   middleware: [reader] as const,
@@ -89,6 +93,7 @@ export const getVerificationRoute = createRoute({
 export const listVerificationsRoute = createRoute({
   method: "get",
   path: "/v1/verifications",
+  operationId: "listVerifications",
   tags,
   summary: "List verifications",
   middleware: [requireAuth({ roles: ["admin", "reviewer", "auditor"], scope: "verifications:read" })] as const,
@@ -100,6 +105,7 @@ export const listVerificationsRoute = createRoute({
 export const eventsRoute = createRoute({
   method: "get",
   path: "/v1/verifications/{id}/events",
+  operationId: "streamVerificationEvents",
   tags,
   summary: "Stream status changes (server-sent events)",
   description: "Each event: `id: <seq>`, `event: status`, `data: {seq, verification_id, from, status, reason, at}`. Send `Last-Event-ID` to resume. The stream ends after a final status.",
@@ -112,6 +118,7 @@ export const eventsRoute = createRoute({
 export const receiptRoute = createRoute({
   method: "get",
   path: "/v1/verifications/{id}/receipt",
+  operationId: "getVerificationReceipt",
   tags,
   summary: "Signed receipt of the result",
   description: "A compact JWS over the decision, layer outcomes and image hashes, verifiable with /.well-known/jwks.json.",
@@ -124,6 +131,7 @@ export const receiptRoute = createRoute({
 export const deleteVerificationRoute = createRoute({
   method: "delete",
   path: "/v1/verifications/{id}",
+  operationId: "eraseVerification",
   tags,
   summary: "Erase the applicant's personal data and media",
   description: "Clears every personal field, deletes every stored image and derived file, and returns a signed deletion receipt.",
@@ -136,6 +144,7 @@ export const deleteVerificationRoute = createRoute({
 export const redecideRoute = createRoute({
   method: "post",
   path: "/v1/verifications/{id}/redecide",
+  operationId: "redecideVerification",
   tags,
   summary: "Re-decide under the current settings",
   description: "Recomputes the decision from the stored layer results with the tenant's current settings; no layer runs again.",
@@ -149,6 +158,7 @@ export const redecideRoute = createRoute({
 export const challengeRoute = createRoute({
   method: "post",
   path: "/v1/verifications/{id}/challenge",
+  operationId: "issueLivenessChallenge",
   tags,
   summary: "Issue a head-pose liveness challenge",
   description:
