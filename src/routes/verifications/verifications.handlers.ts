@@ -37,6 +37,7 @@ import type {
 } from "./verifications.routes";
 import { createChallenge } from "../../face/challenge";
 import { newId } from "../../lib/ids";
+import { openEventStream } from "../../lib/event-streams";
 import { CreateVerificationBody } from "./verifications.schemas";
 
 const actorOf = (c: Context<AppEnv>) => {
@@ -169,12 +170,7 @@ export const listVerificationsHandler: RouteHandler<typeof listVerificationsRout
 export const eventsHandler: RouteHandler<typeof eventsRoute, AppEnv> = async (c) => {
   const s = c.var.services;
   const v = await loadVerification(s, c.var.principal, c.req.valid("param").id);
-  const stub = s.bindings.VERIFICATION_EVENTS.get(s.bindings.VERIFICATION_EVENTS.idFromName(v.id));
-  const headers = new Headers();
-  const last = c.req.header("Last-Event-ID");
-  if (last) headers.set("Last-Event-ID", last);
-  const res = await stub.fetch(new Request(`https://events/${v.id}`, { headers }));
-  return new Response(res.body, { status: 200, headers: res.headers }) as never;
+  return (await openEventStream(s.bindings.VERIFICATION_EVENTS, { verificationId: v.id, tenantId: v.tenantId, lastEventId: c.req.header("Last-Event-ID") })) as never;
 };
 
 export const receiptHandler: RouteHandler<typeof receiptRoute, AppEnv> = async (c) => {

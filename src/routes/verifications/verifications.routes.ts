@@ -108,7 +108,8 @@ export const eventsRoute = createRoute({
   operationId: "streamVerificationEvents",
   tags,
   summary: "Stream status changes (server-sent events)",
-  description: "Each event: `id: <seq>`, `event: status`, `data: {seq, verification_id, from, status, reason, at}`. Send `Last-Event-ID` to resume. The stream ends after a final status.",
+  description:
+    "Each event: `id: <seq>`, `event: status`, `data: {seq, verification_id, from, status, reason, at}`. Send `Last-Event-ID` to resume (credentials are checked again on every resume). The stream ends after a final status, after 60 s without an event, and after 10 minutes; EventSource clients reconnect by themselves. At most 5 streams per verification and 50 per tenant may be open at once (429 with Retry-After beyond that).",
   middleware: [requireAuth({ roles: ["user", "admin", "reviewer"], scope: "verifications:read" })] as const,
   security,
   request: { params: IdParam },
