@@ -64,7 +64,7 @@ export function createApp() {
     return cors({
       origin: corsOrigins === "*" ? "*" : corsOrigins,
       allowHeaders: ["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "X-Upload-Token"],
-      exposeHeaders: ["X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "WWW-Authenticate", "Idempotent-Replayed"],
       maxAge: 600,
     })(c, next);
   });
