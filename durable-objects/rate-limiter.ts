@@ -1,13 +1,17 @@
 /**
- * RateLimiter: one instance per limited subject (an API key, or a client IP for login/register).
- * A token bucket of `limit` tokens refilled continuously over `windowMs`. `take()` runs without awaiting
- * between read and write, and a Durable Object handles one event at a time, so concurrent callers are
- * counted exactly. State lives in the object's SQLite storage, so it survives eviction.
+ * RateLimiter: one instance per limited subject (a tenant, a client address, an account), holding any number of
+ * named token buckets, each of `limit` tokens refilled continuously over `windowMs`. `takeAll()` takes one token
+ * from every bucket named, or from none when any is empty, so a request is counted against its caller's bucket,
+ * its tenant's and (for expensive routes) their lower budgets in one step. It runs without awaiting between read
+ * and write, and a Durable Object handles one event at a time, so concurrent callers are counted exactly. State
+ * lives in the object's SQLite storage, so it survives eviction.
  */
 import { DurableObject } from "cloudflare:workers";
 
 export interface RateLimitResult {
   allowed: boolean;
+  /** The bucket reported: the refusing one (longest wait), or when allowed the one with the fewest tokens left. */
+  bucket?: string;
   limit: number;
   remaining: number;
   /** Seconds until the bucket is full again. */
@@ -37,20 +41,76 @@ export function takeToken(
   };
 }
 
+export interface BucketRequest {
+  /** Bucket name inside this object, e.g. `key:<id>`, `tenant`, `expensive:user:<id>`. */
+  name: string;
+  limit: number;
+  windowMs?: number;
+}
+
+type BucketState = { tokens: number; updatedMs: number };
+
+/** Pure all-or-nothing step over several buckets, exported for unit tests. */
+export function takeTokens(
+  states: Map<string, BucketState>,
+  requests: BucketRequest[],
+  nowMs: number,
+): { updates: Map<string, BucketState>; result: RateLimitResult } {
+  const steps = requests.map((r) => ({ name: r.name, ...takeToken(states.get(r.name) ?? null, r.limit, r.windowMs ?? 60_000, nowMs) }));
+  const refused = steps.filter((s) => !s.result.allowed);
+  if (refused.length) {
+    const worst = refused.reduce((a, b) => (b.result.retryAfterSeconds > a.result.retryAfterSeconds ? b : a));
+    return { updates: new Map(), result: { ...worst.result, bucket: worst.name } };
+  }
+  const tightest = steps.reduce((a, b) => (b.result.remaining < a.result.remaining ? b : a));
+  return { updates: new Map(steps.map((s) => [s.name, s.state])), result: { ...tightest.result, bucket: tightest.name } };
+}
+
 export class RateLimiter extends DurableObject {
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS bucket (id INTEGER PRIMARY KEY CHECK (id = 1), tokens REAL NOT NULL, updated_ms INTEGER NOT NULL)");
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_ms INTEGER NOT NULL)");
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, grp TEXT NOT NULL, expires_ms INTEGER NOT NULL)");
   }
 
-  take(limit: number, windowMs = 60_000): RateLimitResult {
-    const row = this.ctx.storage.sql.exec<{ tokens: number; updated_ms: number }>("SELECT tokens, updated_ms FROM bucket WHERE id = 1").toArray()[0];
-    const { state, result } = takeToken(row ? { tokens: row.tokens, updatedMs: row.updated_ms } : null, limit, windowMs, Date.now());
-    this.ctx.storage.sql.exec(
-      "INSERT INTO bucket (id, tokens, updated_ms) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms",
-      state.tokens,
-      state.updatedMs,
-    );
+  /**
+   * Holds one of `max` concurrent slots of `group` (e.g. a tenant's open event streams) until `release(id)`, or
+   * until `ttlMs` has passed, so a holder that dies without releasing frees its slot anyway.
+   */
+  acquire(group: string, id: string, max: number, ttlMs: number): { acquired: boolean; held: number } {
+    const now = Date.now();
+    this.ctx.storage.sql.exec("DELETE FROM leases WHERE expires_ms <= ?", now);
+    const held = this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM leases WHERE grp = ?", group).one().n;
+    if (held >= max) return { acquired: false, held };
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO leases (id, grp, expires_ms) VALUES (?, ?, ?)", id, group, now + ttlMs);
+    return { acquired: true, held: held + 1 };
+  }
+
+  release(id: string): void {
+    this.ctx.storage.sql.exec("DELETE FROM leases WHERE id = ?", id);
+  }
+
+  /** One token from every bucket in `requests`, or none (see `takeTokens`). */
+  takeAll(requests: BucketRequest[]): RateLimitResult {
+    const states = new Map<string, BucketState>();
+    for (const r of requests) {
+      const row = this.ctx.storage.sql.exec<{ tokens: number; updated_ms: number }>("SELECT tokens, updated_ms FROM buckets WHERE name = ?", r.name).toArray()[0];
+      if (row) states.set(r.name, { tokens: row.tokens, updatedMs: row.updated_ms });
+    }
+    const { updates, result } = takeTokens(states, requests, Date.now());
+    for (const [name, state] of updates) {
+      this.ctx.storage.sql.exec(
+        "INSERT INTO buckets (name, tokens, updated_ms) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms",
+        name,
+        state.tokens,
+        state.updatedMs,
+      );
+    }
     return result;
+  }
+
+  /** The object's single default bucket. */
+  take(limit: number, windowMs = 60_000): RateLimitResult {
+    return this.takeAll([{ name: "", limit, windowMs }]);
   }
 }

@@ -52,8 +52,11 @@ export interface StatusEvents {
   publish(event: StatusEvent): Promise<void>;
   /** Forgets every stored event of the verification (erasure). */
   clear(verificationId: string): Promise<void>;
-  /** The SSE response, replaying events after `lastEventId` first. */
-  stream(verificationId: string, lastEventId: string | null): Promise<Response>;
+  /**
+   * The SSE response, replaying events after `lastEventId` first. Streams are capped per verification and per
+   * tenant; beyond the cap this throws 429 RATE_LIMITED.
+   */
+  stream(opts: { verificationId: string; tenantId: string; lastEventId: string | null }): Promise<Response>;
 }
 
 /** A tenant's decision settings, versioned. */
@@ -98,6 +101,8 @@ export type { AuditEventInput, AuditLog, PendingAuditRow } from "./audit/types";
 
 export interface RateLimitResult {
   allowed: boolean;
+  /** The bucket reported: the refusing one, or when allowed the one with the fewest tokens left. */
+  bucket?: string;
   limit: number;
   remaining: number;
   /** Seconds until the bucket is full again. */
@@ -106,7 +111,17 @@ export interface RateLimitResult {
   retryAfterSeconds: number;
 }
 
-/** Token buckets per subject (an API key, a user, a tenant, a client network), counted exactly. */
+export interface BucketRequest {
+  /** Bucket name inside the subject, e.g. `key:<id>`, `tenant`, `expensive:user:<id>`. */
+  name: string;
+  limit: number;
+  windowMs?: number;
+}
+
+/**
+ * Token buckets per subject (a tenant, a client network, an account), counted exactly: `takeAll` takes one token
+ * from every bucket named, or none when any is empty.
+ */
 export interface RateLimits {
-  take(subject: string, limit: number, windowMs?: number): Promise<RateLimitResult>;
+  takeAll(subject: string, buckets: BucketRequest[]): Promise<RateLimitResult>;
 }

@@ -6,7 +6,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Hook } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
@@ -15,11 +14,10 @@ import type { Bindings } from "../env";
 import { loadConfig } from "../env";
 import { ApiError, errorBody, validationError } from "../lib/errors";
 import { log } from "../lib/log";
+import { acceptedMediaTypesOf } from "../lib/openapi";
+import { bodyLimits, endpointOf } from "../middleware/body-limit";
 import { createServices } from "./services";
 import type { AppEnv } from "./context";
-
-/** Largest request body accepted anywhere (the one-call multipart create carries up to three 10 MB images). */
-export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 
 const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
   if (!result.success) throw validationError(result.error.issues, { target: result.target });
@@ -29,20 +27,26 @@ export function createRouter() {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 }
 
-function toApiError(err: unknown): ApiError {
+function toApiError(err: unknown, c: Context<AppEnv>): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof HTTPException) {
     if (err.status === 400 && /json/i.test(err.message)) return new ApiError("MALFORMED_JSON", "The request body is not valid JSON");
     if (err.status === 400) return new ApiError("VALIDATION_ERROR", err.message || "The request is invalid");
     if (err.status === 401) return new ApiError("UNAUTHORIZED", "Authentication required");
     if (err.status === 413) return new ApiError("PAYLOAD_TOO_LARGE", "The request body is too large");
-    if (err.status === 415) return new ApiError("UNSUPPORTED_MEDIA_TYPE", err.message || "Unsupported media type");
+    if (err.status === 415) {
+      const accepted = acceptedMediaTypesOf(endpointOf(c)) ?? [];
+      const sent = c.req.header("Content-Type")?.split(";")[0].trim() || "no Content-Type";
+      return new ApiError("UNSUPPORTED_MEDIA_TYPE", `This route does not accept ${sent}${accepted.length ? `; send one of: ${accepted.join(", ")}` : ""}`, {
+        details: { content_type: sent, accepted },
+      });
+    }
   }
   return new ApiError("INTERNAL_ERROR", "Something went wrong on our side; the request id identifies it in our logs", { cause: err });
 }
 
 export function handleError(err: unknown, c: Context<AppEnv>) {
-  const apiError = toApiError(err);
+  const apiError = toApiError(err, c);
   const requestIdValue = c.get("requestId") ?? "unknown";
   if (apiError.status >= 500) {
     log.error("request_failed", { request_id: requestIdValue, method: c.req.method, path: c.req.routePath, error: err });
@@ -60,22 +64,16 @@ export function createApp() {
     return cors({
       origin: corsOrigins === "*" ? "*" : corsOrigins,
       allowHeaders: ["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "X-Upload-Token"],
-      exposeHeaders: ["X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "WWW-Authenticate", "Idempotent-Replayed"],
       maxAge: 600,
     })(c, next);
   });
-  app.use(
-    bodyLimit({
-      maxSize: MAX_REQUEST_BYTES,
-      onError: () => {
-        throw new ApiError("PAYLOAD_TOO_LARGE", `The request body is larger than ${MAX_REQUEST_BYTES} bytes`);
-      },
-    }),
-  );
   app.use(async (c, next) => {
     c.set("services", createServices(c.env));
     await next();
   });
+  // Per-route limits (src/middleware/body-limit.ts): 64 KB for JSON, the media cap for uploads, ≤ 16 multipart parts.
+  app.use(bodyLimits());
   app.notFound((c) => handleError(new ApiError("NOT_FOUND", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`), c));
   app.onError(handleError);
   return app;

@@ -27,11 +27,17 @@ const u32le = (b: Uint8Array, o: number) => (b[o] | (b[o + 1] << 8) | (b[o + 2] 
 const truncated = (what: string): SniffResult => ({ ok: false, reason: "TRUNCATED", message: `The ${what} file is truncated or incomplete` });
 const corrupt = (what: string): SniffResult => ({ ok: false, reason: "CORRUPT_HEADER", message: `The ${what} header is corrupt` });
 
+/**
+ * Walks the JPEG's segments and every scan's entropy-coded data to its end-of-image marker. Bytes after that
+ * marker (padding, a second image some cameras append) are ignored, as every standard decoder ignores them; a
+ * file that ends before the marker is truncated.
+ */
 function sniffJpeg(b: Uint8Array): SniffResult {
   let o = 2;
   let size: { width: number; height: number } | null = null;
   let sawScan = false;
-  while (o + 4 <= b.length) {
+  let sawEnd = false;
+  while (o + 2 <= b.length) {
     if (b[o] !== 0xff) return corrupt("JPEG");
     const marker = b[o + 1];
     if (marker === 0xff) {
@@ -42,7 +48,11 @@ function sniffJpeg(b: Uint8Array): SniffResult {
       o += 2;
       continue;
     }
-    if (marker === 0xd9) break;
+    if (marker === 0xd9) {
+      sawEnd = true;
+      break;
+    }
+    if (o + 4 > b.length) return truncated("JPEG");
     const len = u16be(b, o + 2);
     if (len < 2) return corrupt("JPEG");
     if (o + 2 + len > b.length) return truncated("JPEG");
@@ -51,24 +61,23 @@ function sniffJpeg(b: Uint8Array): SniffResult {
       if (len < 7) return corrupt("JPEG");
       size = { height: u16be(b, o + 5), width: u16be(b, o + 7) };
     }
-    if (marker === 0xda) {
-      sawScan = true;
-      break;
-    }
     o += 2 + len;
+    if (marker === 0xda) {
+      if (!size) return corrupt("JPEG");
+      sawScan = true;
+      // Entropy-coded data: 0xFF is followed by 0x00 (a stuffed byte), a restart marker or fill; anything else ends the scan.
+      for (;;) {
+        o = b.indexOf(0xff, o);
+        if (o === -1 || o + 1 >= b.length) return truncated("JPEG");
+        const next = b[o + 1];
+        if (next === 0x00 || (next >= 0xd0 && next <= 0xd7)) o += 2;
+        else if (next === 0xff) o += 1;
+        else break;
+      }
+    }
   }
   if (!size) return o + 4 > b.length ? truncated("JPEG") : corrupt("JPEG");
-  if (!sawScan) return truncated("JPEG");
-  // The entropy-coded data must be followed by an end-of-image marker; allow a little trailing padding.
-  const tail = b.subarray(Math.max(0, b.length - 4096));
-  let eoi = false;
-  for (let i = tail.length - 2; i >= 0; i--) {
-    if (tail[i] === 0xff && tail[i + 1] === 0xd9) {
-      eoi = true;
-      break;
-    }
-  }
-  if (!eoi) return truncated("JPEG");
+  if (!sawScan || !sawEnd) return truncated("JPEG");
   if (size.width === 0 || size.height === 0) return corrupt("JPEG");
   return { ok: true, type: "image/jpeg", ...size };
 }

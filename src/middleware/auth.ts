@@ -5,21 +5,24 @@
  * - `Authorization: Bearer <JWT>` (users): the ES256 access token is verified (algorithm, issuer, audience,
  *   expiry pinned) and the user is re-read from D1, so a deleted user is refused at once and a role change
  *   applies to the next request. Allowed iff `rule.roles` includes the user's current role.
- * - `X-API-Key: <key>` (tenant back ends): allowed iff `rule.scope` is set and the key has that scope. Every
- *   key request first takes a token from the key's bucket in the RATE_LIMITER Durable Object
- *   (`rate_limit_per_minute`); the response carries `RateLimit-*` headers, and a refusal is 429 with `Retry-After`.
+ * - `X-API-Key: <key>` (tenant back ends): allowed iff `rule.scope` is set and the key has that scope.
+ * Every authenticated request then takes a token from its caller's and its tenant's buckets (and, with
+ * `rule.expensive`, from the lower budget of expensive routes) in the RATE_LIMITER Durable Object; the response
+ * carries `RateLimit-*` headers, and a refusal is 429 with `Retry-After`.
  *
- * Missing or invalid credentials → 401 with one generic message (the reason goes to the log only);
- * authenticated but not allowed → 403. On success `c.var.principal` is set.
+ * A refusal says why: 401 with `details.reason` one of `missing`, `malformed`, `unknown`, `revoked`, `expired`,
+ * `invalid` (a token whose signature or claims do not verify), the header that was expected, and a
+ * `WWW-Authenticate` challenge; 403 names the role or scope that is missing. On success `c.var.principal` is set.
  *
  * @example
  * createRoute({ method: "get", path: "/v1/verifications/{id}", middleware: [requireAuth({ roles: ["admin", "reviewer"], scope: "verifications:read" })] as const, ... })
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { ApiError, forbidden, unauthorized } from "../lib/errors";
+import { ApiError } from "../lib/errors";
 import { log } from "../lib/log";
 import { authenticateApiKey, touchApiKey } from "../identity/api-keys";
-import { rateLimitHeaders, rateLimitedError, takeRateLimit } from "../identity/rate-limit";
+import type { Caller } from "../identity/rate-limit";
+import { rateLimitHeaders, rateLimitedError, takeCallerLimit } from "../identity/rate-limit";
 import { getUser } from "../identity/users";
 import type { Principal, RequestMeta, Role, Scope } from "../types";
 import type { AppEnv } from "../app/context";
@@ -29,23 +32,48 @@ export interface AccessRule {
   roles?: Role[];
   /** The scope an API key must hold; omit to refuse every API key. */
   scope?: Scope;
+  /** The route runs models or scans whole tables: it also draws from the lower budget for expensive routes. */
+  expensive?: boolean;
 }
 
-const GENERIC_401 = "Missing or invalid credentials";
+export type AuthFailure = "missing" | "malformed" | "unknown" | "revoked" | "expired" | "invalid";
 
-function refuse(c: Context<AppEnv>, reason: string): never {
-  log.info("auth_refused", { request_id: c.get("requestId"), path: c.req.path, reason });
-  throw unauthorized(GENERIC_401);
+const REALM = 'realm="edge-kyc"';
+/** RFC 6750 for bearer tokens, plus a challenge naming the API-key header. */
+function challenge(scheme: "Bearer" | "ApiKey" | "both", error?: string, description?: string): string {
+  const bearer = `Bearer ${REALM}${error ? `, error="${error}"` : ""}${description ? `, error_description="${description.replace(/"/g, "'")}"` : ""}`;
+  const apiKey = `ApiKey ${REALM}, header="X-API-Key"`;
+  return scheme === "Bearer" ? bearer : scheme === "ApiKey" ? apiKey : `${bearer}, ${apiKey}`;
+}
+
+function refuse(c: Context<AppEnv>, reason: AuthFailure, header: "Authorization" | "X-API-Key" | null, message: string, logReason?: string): never {
+  log.info("auth_refused", { request_id: c.get("requestId"), path: c.req.path, reason: logReason ?? reason });
+  const scheme = header === "Authorization" ? "Bearer" : header === "X-API-Key" ? "ApiKey" : "both";
+  const error = reason === "missing" ? undefined : "invalid_token";
+  throw new ApiError("UNAUTHORIZED", message, {
+    details: { reason, expected_header: header ?? "X-API-Key or Authorization: Bearer" },
+    headers: { "WWW-Authenticate": challenge(scheme, scheme === "ApiKey" ? undefined : error, scheme === "ApiKey" ? undefined : message) },
+  });
 }
 
 async function authenticateUser(c: Context<AppEnv>, header: string): Promise<Principal> {
   const match = /^Bearer[ ]+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header);
-  if (!match) refuse(c, "malformed authorization header");
+  if (!match) {
+    const scheme = header.trim().split(/\s+/)[0] || "(empty)";
+    refuse(c, "malformed", "Authorization", `The Authorization header must be \`Bearer <access token>\` (got the ${scheme.slice(0, 20)} scheme); API keys go in the X-API-Key header`);
+  }
+  if (/^ekyc_(live|test)_/.test(match[1])) {
+    refuse(c, "malformed", "X-API-Key", "An API key was sent as a Bearer token; send it in the X-API-Key header instead");
+  }
   const { tokens, db, now } = c.var.services;
   const verified = await tokens.verifyAccessToken(match[1], now());
-  if (!verified.ok) refuse(c, `jwt: ${verified.reason}`);
+  if (!verified.ok) {
+    if (/^JWTExpired\b/.test(verified.reason)) refuse(c, "expired", "Authorization", "The access token has expired; get a new one from POST /v1/auth/refresh", verified.reason);
+    if (/^(JWSInvalid|JWTInvalid)\b/.test(verified.reason)) refuse(c, "malformed", "Authorization", "The bearer token is not a well-formed JWT access token", verified.reason);
+    refuse(c, "invalid", "Authorization", "The access token could not be verified (signature, issuer, audience or algorithm)", `jwt: ${verified.reason}`);
+  }
   const user = await getUser(db, verified.claims.tid, verified.claims.sub);
-  if (!user) refuse(c, "jwt subject no longer exists");
+  if (!user) refuse(c, "unknown", "Authorization", "The access token's user no longer exists");
   return { type: "user", tenantId: user.tenantId, userId: user.id, role: user.role };
 }
 
@@ -58,34 +86,69 @@ function waitUntil(c: Context<AppEnv>, work: Promise<unknown>) {
   }
 }
 
+const list = (roles: readonly string[]) => roles.map((r) => `\`${r}\``).join(", ");
+
+/** 403 naming what is missing, or null when the principal is allowed. */
+function denial(principal: Principal, rule: AccessRule): ApiError | null {
+  if (principal.type === "user") {
+    if (rule.roles?.includes(principal.role)) return null;
+    if (!rule.roles?.length) {
+      return new ApiError("FORBIDDEN", `This operation takes an API key with the \`${rule.scope}\` scope; user tokens cannot call it`, {
+        details: { required_scope: rule.scope ?? null, credential: "user" },
+      });
+    }
+    return new ApiError("FORBIDDEN", `Your role \`${principal.role}\` cannot do this; it needs one of: ${list(rule.roles)}`, {
+      details: { role: principal.role, required_roles: rule.roles },
+    });
+  }
+  if (rule.scope && principal.scopes.includes(rule.scope)) return null;
+  if (!rule.scope) {
+    return new ApiError("FORBIDDEN", `This operation is for signed-in users (${list(rule.roles ?? [])}); API keys cannot call it, whatever their scopes`, {
+      details: { required_roles: rule.roles ?? [], credential: "api_key" },
+    });
+  }
+  return new ApiError("FORBIDDEN", `The API key lacks the \`${rule.scope}\` scope this operation requires`, {
+    details: { required_scope: rule.scope, key_scopes: principal.scopes },
+  });
+}
+
 export function requireAuth(rule: AccessRule): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const authorization = c.req.header("Authorization");
     const presentedKey = c.req.header("X-API-Key");
-
-    if (authorization) {
-      const principal = await authenticateUser(c, authorization);
-      if (principal.type !== "user" || !rule.roles?.includes(principal.role)) throw forbidden();
-      c.set("principal", principal);
-      return next();
-    }
-
-    if (!presentedKey) refuse(c, "no credentials");
     const services = c.var.services;
-    const found = await authenticateApiKey(services.db, presentedKey.trim());
-    if (!found.ok) refuse(c, `api key ${found.reason}`);
-    const key = found.key;
 
-    const limit = await takeRateLimit(services.rateLimits, `key:${key.id}`, key.rateLimitPerMinute);
-    if (!limit.allowed) throw rateLimitedError(limit);
-    waitUntil(c, touchApiKey(services.db, key, services.now()));
-
-    const scopes = key.scopes as Scope[];
-    const headers = rateLimitHeaders(limit);
-    if (!rule.scope || !scopes.includes(rule.scope)) {
-      throw new ApiError("FORBIDDEN", "The API key lacks the scope this operation requires", { headers });
+    let principal: Principal;
+    let caller: Caller;
+    if (authorization) {
+      principal = await authenticateUser(c, authorization);
+      if (principal.type !== "user") throw new Error("unreachable");
+      caller = { type: "user", tenantId: principal.tenantId, userId: principal.userId };
+    } else {
+      if (!presentedKey?.trim()) {
+        refuse(c, "missing", null, "Authentication required: send an API key in the X-API-Key header, or a user access token as `Authorization: Bearer <token>`");
+      }
+      const found = await authenticateApiKey(services.db, presentedKey.trim());
+      if (!found.ok) {
+        const messages = {
+          malformed: "The X-API-Key header is not an edge-kyc API key (ekyc_live_… or ekyc_test_…)",
+          unknown: "No API key matches the X-API-Key header",
+          revoked: "The API key in the X-API-Key header has been revoked",
+        } as const;
+        refuse(c, found.reason, "X-API-Key", messages[found.reason]);
+      }
+      const key = found.key;
+      principal = { type: "api_key", tenantId: key.tenantId, keyId: key.id, scopes: key.scopes as Scope[], mode: key.mode };
+      caller = { type: "api_key", tenantId: key.tenantId, keyId: key.id, limit: key.rateLimitPerMinute };
+      waitUntil(c, touchApiKey(services.db, key, services.now()));
     }
-    c.set("principal", { type: "api_key", tenantId: key.tenantId, keyId: key.id, scopes, mode: key.mode });
+
+    const limit = await takeCallerLimit(services.rateLimits, caller, rule.expensive ?? false);
+    if (!limit.allowed) throw rateLimitedError(limit);
+    const headers = rateLimitHeaders(limit);
+    const denied = denial(principal, rule);
+    if (denied) throw new ApiError(denied.code, denied.message, { details: denied.details, headers });
+    c.set("principal", principal);
     await next();
     // After next(): errors inside the route were already turned into c.res, so every response gets the headers.
     for (const [name, value] of Object.entries(headers)) c.header(name, value);

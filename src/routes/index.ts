@@ -2,6 +2,7 @@
  * The whole HTTP API: every domain router mounted on the app, plus the OpenAPI document and the docs page.
  */
 import { createApp } from "../app/create-app";
+import { finishDocument, recordAcceptedMediaTypes } from "../lib/openapi";
 import { APP_VERSION } from "../version";
 import { DOCS_HTML } from "./docs/docs-page";
 import { healthRouter } from "./health/health.index";
@@ -32,14 +33,22 @@ export function buildApi() {
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "X-API-Key" });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "edge-kyc",
-      version: APP_VERSION,
-      description: "Identity verification at the edge: an identity document and a selfie in; a decision with evidence out.",
-    },
-    servers: [{ url: "/" }],
+  recordAcceptedMediaTypes(app.openAPIRegistry.definitions as Parameters<typeof recordAcceptedMediaTypes>[0]);
+  // Generated once per isolate, then served from memory.
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.get("/openapi.json", (c) => {
+    document ??= finishDocument(
+      app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "edge-kyc",
+          version: APP_VERSION,
+          description: "Identity verification at the edge: an identity document and a selfie in; a decision with evidence out.",
+        },
+        servers: [{ url: "/" }],
+      }),
+    );
+    return c.json(document);
   });
   app.get("/docs", (c) => c.html(DOCS_HTML));
   return app;

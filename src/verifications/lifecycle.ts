@@ -25,8 +25,8 @@ import type { Status } from "./status";
 import { afterCommit, commitTransition } from "./transition";
 
 export interface CreateVerificationInput {
-  applicant: { first_name: string; last_name: string; date_of_birth: string; country: string; email?: string };
-  document: { type: string; number?: string; issuing_country?: string; expiry_date?: string; mrz?: string[] };
+  applicant: { first_name: string; last_name: string; date_of_birth: string; country: string; country_as_sent?: string; email?: string };
+  document: { type: string; number?: string; issuing_country?: string; issuing_country_as_sent?: string; expiry_date?: string; mrz?: string[] };
   consent: { granted: boolean; text_version: string };
   external_ref?: string;
 }
@@ -54,6 +54,8 @@ async function newVerificationRow(s: Services, principal: Principal, input: Crea
     last_name: input.applicant.last_name,
     date_of_birth: input.applicant.date_of_birth,
     ...(input.applicant.email ? { email: input.applicant.email } : {}),
+    ...(input.applicant.country_as_sent ? { country_as_sent: input.applicant.country_as_sent } : {}),
+    ...(input.document.issuing_country_as_sent ? { issuing_country_as_sent: input.document.issuing_country_as_sent } : {}),
   };
   const number = input.document.number ? normaliseDocumentNumber(input.document.number) : null;
   const actor = actorOf(principal);

@@ -19,6 +19,9 @@ export interface StoredApplicant {
   last_name: string;
   date_of_birth: string;
   email?: string;
+  /** Country codes exactly as the client sent them (the columns hold the normalised codes). */
+  country_as_sent?: string;
+  issuing_country_as_sent?: string;
 }
 
 /** The mode a principal is confined to: an API key's own; a user's none (both worlds). */

@@ -92,7 +92,7 @@ describe("a transition commits with its history, audit and outbox rows, or not a
     const { catchUp } = await import("../../src/jobs/scheduled");
     await catchUp(real);
     expect((await unpublished())?.n).toBe(0);
-    const events = await (await real.statusEvents.stream(id, null)).text();
+    const events = await (await real.statusEvents.stream({ verificationId: id, tenantId: tenant.tenantId, lastEventId: "0" })).text();
     expect(events).toContain('"status":"verified"');
   });
 

@@ -15,9 +15,12 @@
  *
  * It registers two tenants (`owner`, `other`), lets `setup` create the resource in `owner`, and asserts, each
  * in the error shape: no credentials → 401; malformed, forged, expired, `alg: none`, wrong-key, wrong-issuer and
- * wrong-audience JWTs → 401; unknown and revoked API keys → 401; every role outside `allowedRoles` → 403; an API
- * key without the route's scope → 403; with `crossTenant`, an allowed caller of `other` → 404. Last, a
- * positive control: an allowed caller is not refused (so the refusals above are not vacuous).
+ * wrong-audience JWTs → 401; unknown and revoked API keys → 401 — each 401 with the reason in `details.reason`
+ * (missing, malformed, unknown, revoked, expired, invalid), the expected header and a `WWW-Authenticate`
+ * challenge; every role outside `allowedRoles` → 403 naming the role and the roles allowed; an API key without
+ * the route's scope → 403 naming the scope (or, on user-only routes, saying keys cannot call it); with
+ * `crossTenant`, an allowed caller of `other` → 404. Last, a positive control: an allowed caller is not refused
+ * (so the refusals above are not vacuous).
  */
 import { env } from "cloudflare:test";
 import { SignJWT, base64url, generateKeyPair, importJWK } from "jose";
@@ -82,7 +85,26 @@ async function badTokens(subject: { userId: string; tenantId: string; role: Role
     "a JWT for another audience": await signWith(realKey, jwk.kid, claims, { ...good, aud: "some-other-api" }),
     "a JWT from another issuer": await signWith(realKey, jwk.kid, claims, { ...good, iss: "https://evil.example" }),
     "a malformed bearer token": "not-a-jwt",
-  };
+  } as const;
+}
+
+/** The 401 reason each bad token must produce. */
+const BAD_TOKEN_REASONS: Record<string, string> = {
+  "a forged JWT (payload changed, signature kept)": "invalid",
+  "an expired JWT": "expired",
+  "an alg: none JWT": "invalid",
+  "a JWT signed with another key (same kid)": "invalid",
+  "a JWT for another audience": "invalid",
+  "a JWT from another issuer": "invalid",
+  "a malformed bearer token": "malformed",
+};
+
+/** A 401 that says why, names the header to use and carries a challenge. */
+function expect401(res: { status: number; headers: Headers; data: any }, reason: string, header: RegExp, what = reason) {
+  const error = expectErrorShape(res, 401, "UNAUTHORIZED");
+  expect(error.details?.reason, what).toBe(reason);
+  expect(error.details?.expected_header, what).toMatch(header);
+  expect(res.headers.get("WWW-Authenticate"), what).toMatch(/realm="edge-kyc"/);
 }
 
 export function securitySuite<Extra extends object = object>(opts: SecuritySuiteOptions<Extra>) {
@@ -133,12 +155,17 @@ export function securitySuite<Extra extends object = object>(opts: SecuritySuite
       }
     });
 
-    it("refuses a request without credentials with 401", async () => {
-      expectErrorShape(await send(), 401, "UNAUTHORIZED");
+    it("refuses a request without credentials with 401 `missing`, naming both headers and offering both challenges", async () => {
+      const res = await send();
+      expect401(res, "missing", /X-API-Key.*Authorization: Bearer/);
+      expect(res.headers.get("WWW-Authenticate")).toMatch(/^Bearer realm="edge-kyc".*ApiKey realm="edge-kyc", header="X-API-Key"$/);
     });
 
-    it("refuses a non-Bearer Authorization header with 401", async () => {
-      expectErrorShape(await send({ Authorization: `Basic ${btoa("admin:admin")}` }), 401, "UNAUTHORIZED");
+    it("refuses a non-Bearer Authorization header, and an API key sent as a Bearer token, with 401 `malformed`", async () => {
+      expect401(await send({ Authorization: `Basic ${btoa("admin:admin")}` }), "malformed", /^Authorization$/);
+      const asBearer = await send(bearer(`ekyc_live_${"0".repeat(48)}`));
+      expect401(asBearer, "malformed", /^X-API-Key$/);
+      expect(asBearer.data.error.message).toMatch(/X-API-Key/);
     });
 
     it("refuses forged, expired, alg:none, wrong-key, wrong-issuer, wrong-audience and malformed JWTs with 401", async () => {
@@ -146,16 +173,17 @@ export function securitySuite<Extra extends object = object>(opts: SecuritySuite
       for (const [what, token] of Object.entries(tokens)) {
         const res = await send(bearer(token));
         expect(res.status, what).toBe(401);
-        expectErrorShape(res, 401, "UNAUTHORIZED");
+        expect401(res, BAD_TOKEN_REASONS[what], /^Authorization$/, what);
+        expect(res.headers.get("WWW-Authenticate"), what).toMatch(/^Bearer realm="edge-kyc", error="invalid_token"/);
       }
     });
 
     it("refuses unknown and revoked API keys with 401", async () => {
       const unknown = `ekyc_live_${"0".repeat(48)}`;
-      for (const key of [unknown, revokedKey, "garbage"]) {
+      for (const [key, reason] of [[unknown, "unknown"], [revokedKey, "revoked"], ["garbage", "malformed"]]) {
         const res = await send(apiKeyHeader(key));
         expect(res.status, key.slice(0, 16)).toBe(401);
-        expectErrorShape(res, 401, "UNAUTHORIZED");
+        expect401(res, reason, /^X-API-Key$/);
       }
     });
 
@@ -164,13 +192,29 @@ export function securitySuite<Extra extends object = object>(opts: SecuritySuite
       for (const role of denied) {
         const res = await send(bearer(callers.get(role) as string));
         expect(res.status, role).toBe(403);
-        expectErrorShape(res, 403, "FORBIDDEN");
+        const error = expectErrorShape(res, 403, "FORBIDDEN");
+        if (opts.allowedRoles.length) {
+          expect(error.details.role, role).toBe(role);
+          expect([...error.details.required_roles].sort(), role).toEqual([...opts.allowedRoles].sort());
+          expect(error.message, role).toContain(`\`${role}\``);
+        } else {
+          expect(error.details, role).toMatchObject({ required_scope: opts.scope, credential: "user" });
+        }
       }
     });
 
     it(opts.scope ? `refuses an API key without the ${opts.scope} scope with 403` : "refuses API keys with 403", async () => {
       if (!wrongScopeKey) return; // the route's scope is the only one there is
-      expectErrorShape(await send(apiKeyHeader(wrongScopeKey)), 403, "FORBIDDEN");
+      const error = expectErrorShape(await send(apiKeyHeader(wrongScopeKey)), 403, "FORBIDDEN");
+      if (opts.scope) {
+        expect(error.details.required_scope).toBe(opts.scope);
+        expect(error.message).toContain(`\`${opts.scope}\``);
+      } else {
+        // A key holding every scope is told that the route is for signed-in users, not that it lacks a scope.
+        expect(error.details.credential).toBe("api_key");
+        expect([...error.details.required_roles].sort()).toEqual([...opts.allowedRoles].sort());
+        expect(error.message).not.toMatch(/lacks/);
+      }
     });
 
     if (opts.crossTenant) {

@@ -4,6 +4,6 @@ import type { RateLimits } from "../../ports";
 
 export function durableRateLimits(ns: DurableObjectNamespace<RateLimiter>): RateLimits {
   return {
-    take: (subject, limit, windowMs = 60_000) => ns.get(ns.idFromName(subject)).take(limit, windowMs),
+    takeAll: (subject, buckets) => ns.get(ns.idFromName(subject)).takeAll(buckets),
   };
 }

@@ -80,7 +80,7 @@ export function memoryStatusEvents(opts: { fail?: boolean } = {}): StatusEvents 
     async clear(verificationId) {
       events.delete(verificationId);
     },
-    async stream(verificationId) {
+    async stream({ verificationId }) {
       const body = (events.get(verificationId) ?? []).map((e) => `id: ${e.seq}\nevent: status\ndata: ${JSON.stringify(e)}\n\n`).join("");
       return new Response(body, { headers: { "Content-Type": "text/event-stream" } });
     },

@@ -29,6 +29,7 @@ const KeyIdParam = z.object({
 export const createApiKeyRoute = createRoute({
   method: "post",
   path: "/v1/api-keys",
+  operationId: "createApiKey",
   tags: ["API keys"],
   summary: "Create an API key",
   description: "The key is in the response once and never again (we store only its SHA-256). Test-mode keys (`ekyc_test_…`) run the sandbox.",
@@ -56,6 +57,7 @@ export const createApiKeyRoute = createRoute({
 export const listApiKeysRoute = createRoute({
   method: "get",
   path: "/v1/api-keys",
+  operationId: "listApiKeys",
   tags: ["API keys"],
   summary: "List the tenant's API keys",
   description: "Newest first, cursor-paginated; includes revoked keys (with `revoked_at`). Never the secret.",
@@ -68,6 +70,7 @@ export const listApiKeysRoute = createRoute({
 export const revokeApiKeyRoute = createRoute({
   method: "delete",
   path: "/v1/api-keys/{id}",
+  operationId: "revokeApiKey",
   tags: ["API keys"],
   summary: "Revoke an API key",
   description: "Takes effect on the next request made with the key. Revoking an already revoked key answers 204.",

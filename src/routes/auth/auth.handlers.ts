@@ -3,6 +3,7 @@ import { unauthorized } from "../../lib/errors";
 import { log } from "../../lib/log";
 import { dummyPasswordHash, verifyPassword } from "../../lib/passwords";
 import { requestMeta } from "../../middleware/auth";
+import { BUDGETS, rateLimitedError, takeAccountLimit } from "../../identity/rate-limit";
 import { consumeRefreshToken, issueSession, revokeByToken } from "../../identity/sessions";
 import { registerTenant } from "../../identity/tenants";
 import { findUserByEmail, getUser, publicUser } from "../../identity/users";
@@ -22,6 +23,9 @@ export const registerHandler: RouteHandler<typeof register, AppEnv> = async (c) 
 export const loginHandler: RouteHandler<typeof login, AppEnv> = async (c) => {
   const { email, password } = c.req.valid("json");
   const services = c.var.services;
+  // Per account, whatever the address: guessing one account's password from many addresses is slowed too.
+  const accountLimit = await takeAccountLimit(services.rateLimits, "login", email, BUDGETS.loginAccount);
+  if (!accountLimit.allowed) throw rateLimitedError(accountLimit);
   const user = await findUserByEmail(services.db, email);
   // Unknown emails are checked against a dummy hash so both failures cost the same time.
   const valid = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));

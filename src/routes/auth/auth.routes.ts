@@ -2,11 +2,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { ipRateLimit } from "../../middleware/ip-rate-limit";
+import { BUDGETS } from "../../identity/rate-limit";
 import { Email, NewPassword, PersonName, User } from "../users/users.schemas";
 
-/** Attempts per client IP per minute. */
+/** Attempts per client address (IPv6: per /64) per minute; login is also limited per account (BUDGETS.loginAccount). */
 export const LOGIN_PER_MINUTE = 10;
 export const REGISTER_PER_MINUTE = 5;
+export const REFRESH_PER_MINUTE = 30;
+export const LOGOUT_PER_MINUTE = 30;
 
 export const TokenPair = z
   .object({
@@ -24,6 +27,8 @@ const RefreshBody = z.object({
 export const register = createRoute({
   method: "post",
   path: "/v1/auth/register",
+  operationId: "register",
+  security: [],
   tags: ["Auth"],
   summary: "Create a tenant and its first admin",
   description: `Creates a tenant (organisation) and a user with role \`admin\`, and signs that user in. Limited to ${REGISTER_PER_MINUTE} per minute per client IP.`,
@@ -50,9 +55,11 @@ export const register = createRoute({
 export const login = createRoute({
   method: "post",
   path: "/v1/auth/login",
+  operationId: "login",
+  security: [],
   tags: ["Auth"],
   summary: "Sign in with email and password",
-  description: `Any failure is the same 401, whether the email is unknown or the password wrong. Limited to ${LOGIN_PER_MINUTE} per minute per client IP.`,
+  description: `Any failure is the same 401, whether the email is unknown or the password wrong. Limited to ${LOGIN_PER_MINUTE} per minute per client address (IPv6: per /64) and ${BUDGETS.loginAccount} per minute per account.`,
   middleware: [ipRateLimit("login", LOGIN_PER_MINUTE)] as const,
   request: {
     body: jsonBody(z.object({ email: Email, password: z.string().min(1).max(1024).openapi({ description: "The account's password" }) })),
@@ -66,26 +73,32 @@ export const login = createRoute({
 export const refresh = createRoute({
   method: "post",
   path: "/v1/auth/refresh",
+  operationId: "refreshTokens",
+  security: [],
   tags: ["Auth"],
   summary: "Exchange a refresh token for new tokens",
   description:
-    "Rotates: the presented token is spent and a new pair returned. Presenting an already-used token revokes every token of its family (the session) and answers 401.",
+    `Rotates: the presented token is spent and a new pair returned. Presenting an already-used token revokes every token of its family (the session) and answers 401. Limited to ${REFRESH_PER_MINUTE} per minute per client address.`,
+  middleware: [ipRateLimit("refresh", REFRESH_PER_MINUTE)] as const,
   request: { body: jsonBody(RefreshBody) },
   responses: {
     200: jsonContent(TokenPair, "New token pair"),
-    ...errorResponses(400, 401),
+    ...errorResponses(400, 401, 429),
   },
 });
 
 export const logout = createRoute({
   method: "post",
   path: "/v1/auth/logout",
+  operationId: "logout",
+  security: [],
   tags: ["Auth"],
   summary: "End a session",
-  description: "Revokes the refresh token's whole family. Idempotent: an unknown or already revoked token also answers 204.",
+  description: `Revokes the refresh token's whole family. Idempotent: an unknown or already revoked token also answers 204. Limited to ${LOGOUT_PER_MINUTE} per minute per client address.`,
+  middleware: [ipRateLimit("logout", LOGOUT_PER_MINUTE)] as const,
   request: { body: jsonBody(RefreshBody) },
   responses: {
     204: { description: "Session ended" },
-    ...errorResponses(400),
+    ...errorResponses(400, 429),
   },
 });

@@ -7,7 +7,7 @@ import { CompareResult, DetectQuery, DetectResult } from "./faces.schemas";
 const tags = ["Faces"];
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearerAuth: [] }];
 /** API keys with the `faces` scope, and admins and reviewers (the console). */
-export const facesAccess = requireAuth({ roles: ["admin", "reviewer"], scope: "faces" });
+export const facesAccess = requireAuth({ roles: ["admin", "reviewer"], scope: "faces", expensive: true });
 
 // Images are checked by magic bytes in the handler (JPEG, PNG or WebP; ≤ 10 MB; ≤ 16.7 megapixels); the schema only documents them.
 
@@ -18,6 +18,7 @@ const imageRules =
 export const detectRoute = createRoute({
   method: "post",
   path: "/v1/faces/detect",
+  operationId: "detectFaces",
   tags,
   summary: "Detect faces in an image",
   description:
@@ -40,6 +41,7 @@ export const detectRoute = createRoute({
 export const compareRoute = createRoute({
   method: "post",
   path: "/v1/faces/compare",
+  operationId: "compareFaces",
   tags,
   summary: "Compare the faces of two images (1:1)",
   description:

@@ -4,6 +4,8 @@ import { errorResponses, jsonContent } from "../../lib/openapi";
 export const health = createRoute({
   method: "get",
   path: "/health",
+  operationId: "getHealth",
+  security: [],
   tags: ["Health"],
   summary: "Liveness: the Worker answers",
   responses: {
@@ -16,6 +18,8 @@ const Check = z.object({ ok: z.boolean(), ms: z.number(), error: z.string().opti
 export const ready = createRoute({
   method: "get",
   path: "/health/ready",
+  operationId: "getReadiness",
+  security: [],
   tags: ["Health"],
   summary: "Readiness: every dependency answers",
   description: "Queries D1, heads R2 (media and models), and checks the queue and Durable Object bindings. 503 names the failing dependency.",

@@ -13,6 +13,7 @@ export const Me = User.extend({ tenant: z.object({ id: z.string(), name: z.strin
 export const getMe = createRoute({
   method: "get",
   path: "/v1/me",
+  operationId: "getMe",
   tags: ["Me"],
   summary: "The signed-in user's profile",
   middleware: [anyUser] as const,
@@ -23,6 +24,7 @@ export const getMe = createRoute({
 export const patchMe = createRoute({
   method: "patch",
   path: "/v1/me",
+  operationId: "updateMe",
   tags: ["Me"],
   summary: "Update the signed-in user's name, email or password",
   description: "Changing the email or password needs `current_password`; a password change ends every other session (refresh tokens are revoked).",
@@ -50,6 +52,7 @@ export const patchMe = createRoute({
 export const deleteMe = createRoute({
   method: "delete",
   path: "/v1/me",
+  operationId: "deleteMe",
   tags: ["Me"],
   summary: "Erase the signed-in user's account",
   description:

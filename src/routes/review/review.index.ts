@@ -18,6 +18,7 @@ const security = [{ bearerAuth: [] }];
 const queueRoute = createRoute({
   method: "get",
   path: "/v1/review/queue",
+  operationId: "listReviewQueue",
   tags: ["Review"],
   summary: "Cases waiting for a reviewer",
   middleware: [reviewers] as const,
@@ -29,6 +30,7 @@ const queueRoute = createRoute({
 const reviewRoute = createRoute({
   method: "post",
   path: "/v1/verifications/{id}/review",
+  operationId: "reviewVerification",
   tags: ["Review"],
   summary: "Settle a manual-review case",
   middleware: [reviewers] as const,

@@ -16,6 +16,7 @@ const security = [{ bearerAuth: [] }];
 const getSettingsRoute = createRoute({
   method: "get",
   path: "/v1/settings",
+  operationId: "getSettings",
   tags: ["Settings"],
   summary: "Read the decision settings",
   description: "Defaults apply (version 0) until an admin changes them.",
@@ -27,6 +28,7 @@ const getSettingsRoute = createRoute({
 const patchSettingsRoute = createRoute({
   method: "patch",
   path: "/v1/settings",
+  operationId: "updateSettings",
   tags: ["Settings"],
   summary: "Change the decision settings",
   description: "Fields given replace the current ones (layer_weights merge per layer). Existing decisions keep the version they were made under; POST /v1/verifications/{id}/redecide applies the new one.",

@@ -11,6 +11,7 @@ const security = [{ bearerAuth: [] }];
 export const listUsersRoute = createRoute({
   method: "get",
   path: "/v1/users",
+  operationId: "listUsers",
   tags: ["Users"],
   summary: "List the tenant's users",
   description: "Newest first, cursor-paginated.",
@@ -23,6 +24,7 @@ export const listUsersRoute = createRoute({
 export const createUserRoute = createRoute({
   method: "post",
   path: "/v1/users",
+  operationId: "createUser",
   tags: ["Users"],
   summary: "Add a user to the tenant",
   description: "The admin sets an initial password and hands it over out of band; the user can change it with PATCH /v1/me.",
@@ -35,6 +37,7 @@ export const createUserRoute = createRoute({
 export const updateUserRoute = createRoute({
   method: "patch",
   path: "/v1/users/{id}",
+  operationId: "updateUser",
   tags: ["Users"],
   summary: "Change a user's name or role",
   description: "Demoting the tenant's last admin while other users remain is refused with 409.",
@@ -54,6 +57,7 @@ export const updateUserRoute = createRoute({
 export const deleteUserRoute = createRoute({
   method: "delete",
   path: "/v1/users/{id}",
+  operationId: "deleteUser",
   tags: ["Users"],
   summary: "Remove a user and erase their personal data",
   description: "Same erasure and last-admin rule as DELETE /v1/me.",

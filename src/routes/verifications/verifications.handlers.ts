@@ -131,7 +131,7 @@ export const listVerificationsHandler: RouteHandler<typeof listVerificationsRout
 export const eventsHandler: RouteHandler<typeof eventsRoute, AppEnv> = async (c) => {
   const s = c.var.services;
   const v = await loadVerification(s, c.var.principal, c.req.valid("param").id);
-  const res = await s.statusEvents.stream(v.id, c.req.header("Last-Event-ID") ?? null);
+  const res = await s.statusEvents.stream({ verificationId: v.id, tenantId: v.tenantId, lastEventId: c.req.header("Last-Event-ID") ?? null });
   return new Response(res.body, { status: 200, headers: res.headers }) as never;
 };
 

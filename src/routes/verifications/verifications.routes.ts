@@ -4,7 +4,7 @@ import { binary, errorResponses, imageBody, jsonContent } from "../../lib/openap
 import { PageQuery, pageOf } from "../../lib/pagination";
 import { requireAuth } from "../../middleware/auth";
 import { STATUSES } from "../../verifications/status";
-import { CreateVerificationBody, Created, IdParam, MediaParams, MediaStored, Receipt, VerificationSchema, VerificationSummary } from "./verifications.schemas";
+import { CreateVerificationShape, Created, IdParam, MediaParams, MediaStored, Receipt, VerificationSchema, VerificationSummary } from "./verifications.schemas";
 
 const tags = ["Verifications"];
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearerAuth: [] }];
@@ -15,6 +15,7 @@ const reader = requireAuth({ roles: ["user", "admin", "reviewer", "auditor"], sc
 export const createVerificationRoute = createRoute({
   method: "post",
   path: "/v1/verifications",
+  operationId: "createVerification",
   tags,
   summary: "Create a verification",
   description:
@@ -27,7 +28,7 @@ export const createVerificationRoute = createRoute({
     body: {
       required: false,
       content: {
-        "application/json": { schema: CreateVerificationBody },
+        "application/json": { schema: CreateVerificationShape },
         "multipart/form-data": {
           schema: z.object({
             data: z.string().openapi({ description: "The JSON body as a string" }),
@@ -50,6 +51,7 @@ export const createVerificationRoute = createRoute({
 export const uploadMediaRoute = createRoute({
   method: "put",
   path: "/v1/verifications/{id}/media/{kind}",
+  operationId: "uploadMedia",
   tags,
   summary: "Upload an image",
   description:
@@ -66,6 +68,7 @@ export const uploadMediaRoute = createRoute({
 export const submitRoute = createRoute({
   method: "post",
   path: "/v1/verifications/{id}/submit",
+  operationId: "submitVerification",
   tags,
   summary: "Submit for processing",
   description: "Needs a document_front and a selfie. Enqueues the pipeline; follow progress with GET or the events stream.",
@@ -78,6 +81,7 @@ export const submitRoute = createRoute({
 export const getVerificationRoute = createRoute({
   method: "get",
   path: "/v1/verifications/{id}",
+  operationId: "getVerification",
   tags,
   summary: "Read a verification",
   middleware: [reader] as const,
@@ -89,6 +93,7 @@ export const getVerificationRoute = createRoute({
 export const listVerificationsRoute = createRoute({
   method: "get",
   path: "/v1/verifications",
+  operationId: "listVerifications",
   tags,
   summary: "List verifications",
   middleware: [requireAuth({ roles: ["admin", "reviewer", "auditor"], scope: "verifications:read" })] as const,
@@ -100,9 +105,11 @@ export const listVerificationsRoute = createRoute({
 export const eventsRoute = createRoute({
   method: "get",
   path: "/v1/verifications/{id}/events",
+  operationId: "streamVerificationEvents",
   tags,
   summary: "Stream status changes (server-sent events)",
-  description: "Each event: `id: <seq>`, `event: status`, `data: {seq, verification_id, from, status, reason, at}`. Send `Last-Event-ID` to resume. The stream ends after a final status.",
+  description:
+    "Each event: `id: <seq>`, `event: status`, `data: {seq, verification_id, from, status, reason, at}`. Send `Last-Event-ID` to resume (credentials are checked again on every resume). The stream ends after a final status, after 60 s without an event, and after 10 minutes; EventSource clients reconnect by themselves. At most 5 streams per verification and 50 per tenant may be open at once (429 with Retry-After beyond that).",
   middleware: [requireAuth({ roles: ["user", "admin", "reviewer"], scope: "verifications:read" })] as const,
   security,
   request: { params: IdParam },
@@ -112,6 +119,7 @@ export const eventsRoute = createRoute({
 export const receiptRoute = createRoute({
   method: "get",
   path: "/v1/verifications/{id}/receipt",
+  operationId: "getVerificationReceipt",
   tags,
   summary: "Signed receipt of the result",
   description: "A compact JWS over the decision, layer outcomes and image hashes, verifiable with /.well-known/jwks.json.",
@@ -124,6 +132,7 @@ export const receiptRoute = createRoute({
 export const deleteVerificationRoute = createRoute({
   method: "delete",
   path: "/v1/verifications/{id}",
+  operationId: "eraseVerification",
   tags,
   summary: "Erase the applicant's personal data and media",
   description: "Clears every personal field, deletes every stored image and derived file, and returns a signed deletion receipt.",
@@ -136,10 +145,11 @@ export const deleteVerificationRoute = createRoute({
 export const redecideRoute = createRoute({
   method: "post",
   path: "/v1/verifications/{id}/redecide",
+  operationId: "redecideVerification",
   tags,
   summary: "Re-decide under the current settings",
   description: "Recomputes the decision from the stored layer results with the tenant's current settings; no layer runs again.",
-  middleware: [requireAuth({ roles: ["admin"] })] as const,
+  middleware: [requireAuth({ roles: ["admin"], expensive: true })] as const,
   security: [{ bearerAuth: [] }],
   request: { params: IdParam },
   responses: { 200: jsonContent(VerificationSchema, "Re-decided"), ...errorResponses(401, 403, 404, 409) },
@@ -149,6 +159,7 @@ export const redecideRoute = createRoute({
 export const challengeRoute = createRoute({
   method: "post",
   path: "/v1/verifications/{id}/challenge",
+  operationId: "issueLivenessChallenge",
   tags,
   summary: "Issue a head-pose liveness challenge",
   description:

@@ -1,23 +1,35 @@
 /** Request and response schemas of the verification routes. */
 import { z } from "@hono/zod-openapi";
+import { parseCountry } from "../../lib/countries";
 import { STATUSES } from "../../verifications/status";
 
-const alpha2 = z.string().regex(/^[A-Za-z]{2}$/, "ISO 3166-1 alpha-2 country code").openapi({ example: "DE" });
+/** A country as ISO 3166-1 alpha-2, alpha-3 or an ICAO document code; parsed once here (see src/lib/countries.ts). */
+const country = z
+  .string()
+  .max(8)
+  .refine((value) => parseCountry(value) !== null, "not a country code: send ISO 3166-1 alpha-2 or alpha-3, or an ICAO document code (e.g. DE, DEU, D, GBR, GBN)")
+  .openapi({
+    type: "string",
+    example: "DE",
+    description:
+      "ISO 3166-1 alpha-2 (`DE`) or alpha-3 (`DEU`), or an ICAO Doc 9303 code as printed in passports and their MRZ (`D`, `GBN`, `XXA`, `UTO`…). Stored normalised to alpha-2 where the country has one; the code as sent is kept alongside.",
+  });
 const isoDate = z.iso.date("a date as YYYY-MM-DD");
 
-export const CreateVerificationBody = z
+/** The JSON body as the contract documents and validates it; `CreateVerificationBody` also normalises it. */
+export const CreateVerificationShape = z
   .object({
     applicant: z.object({
       first_name: z.string().trim().min(1).max(100).openapi({ example: "Erika" }),
       last_name: z.string().trim().min(1).max(100).openapi({ example: "Mustermann", description: "With a test key: VERIFIED, REJECTED, REVIEW or ERROR force the sandbox outcome" }),
       date_of_birth: isoDate.refine((d) => d > "1900-01-01" && d < new Date().toISOString().slice(0, 10), "must be a past date after 1900").openapi({ example: "1984-08-12" }),
-      country: alpha2,
+      country,
       email: z.email().max(254).optional(),
     }),
     document: z.object({
       type: z.enum(["passport", "id_card", "driving_licence", "residence_permit"]).openapi({ example: "id_card" }),
       number: z.string().trim().min(1).max(64).optional().openapi({ example: "T22000129" }),
-      issuing_country: alpha2.optional(),
+      issuing_country: country.optional(),
       expiry_date: isoDate.optional(),
       mrz: z.array(z.string().max(44)).min(2).max(3).optional().openapi({ description: "Machine-readable zone lines, if the client read them" }),
     }),
@@ -29,6 +41,21 @@ export const CreateVerificationBody = z
   })
   .strict()
   .openapi("CreateVerification");
+
+const normalised = (code: string) => (parseCountry(code) as NonNullable<ReturnType<typeof parseCountry>>).code;
+
+/**
+ * The body validated and normalised once: `country` and `issuing_country` become the alpha-2 code (or the ICAO
+ * code for states and organisations without one); the codes as sent travel along as `*_as_sent`.
+ */
+export const CreateVerificationBody = CreateVerificationShape.transform(({ applicant, document, ...rest }) => ({
+  ...rest,
+  applicant: { ...applicant, country: normalised(applicant.country), country_as_sent: applicant.country },
+  document: {
+    ...document,
+    ...(document.issuing_country ? { issuing_country: normalised(document.issuing_country), issuing_country_as_sent: document.issuing_country } : {}),
+  },
+}));
 
 export const Created = z
   .object({

@@ -5,6 +5,8 @@ import { jsonContent } from "../../lib/openapi";
 export const jwks = createRoute({
   method: "get",
   path: "/.well-known/jwks.json",
+  operationId: "getJwks",
+  security: [],
   tags: ["Keys"],
   summary: "JSON Web Key Set",
   description: "Public ES256 keys (with `kid`) that verify access tokens and signed receipts. Cacheable for 5 minutes.",

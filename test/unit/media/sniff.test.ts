@@ -49,6 +49,29 @@ describe("sniffImage", () => {
     }
   });
 
+  it("accepts a JPEG followed by any amount of padding after its end-of-image marker, as decoders do", () => {
+    for (const [what, pad] of [
+      ["26 KB of spaces", new Uint8Array(26 * 1024).fill(0x20)],
+      ["1 MB of zeros", new Uint8Array(1024 * 1024)],
+      ["bytes that look like markers", Uint8Array.from({ length: 8192 }, (_, i) => (i % 2 ? 0xd8 : 0xff))],
+    ] as const) {
+      const padded = new Uint8Array(sample.length + pad.length);
+      padded.set(sample);
+      padded.set(pad, sample.length);
+      expect(sniffImage(padded), what).toMatchObject({ ok: true, type: "image/jpeg" });
+    }
+  });
+
+  it("refuses a JPEG cut just before its end-of-image marker, even when padding follows the cut", () => {
+    const eoi = sample.length - 2;
+    expect(sample[eoi]).toBe(0xff);
+    expect(sample[eoi + 1]).toBe(0xd9);
+    expect(sniffImage(sample.subarray(0, eoi))).toMatchObject({ ok: false, reason: "TRUNCATED" });
+    const cutThenPadded = new Uint8Array(eoi - 1000 + 26 * 1024).fill(0x20);
+    cutThenPadded.set(sample.subarray(0, eoi - 1000));
+    expect(sniffImage(cutThenPadded)).toMatchObject({ ok: false, reason: "TRUNCATED" });
+  });
+
   it("reads PNG dimensions and sees a forged 20000×20000 header before decoding", () => {
     expect(sniffImage(makePng(4, 3))).toEqual({ ok: true, type: "image/png", width: 4, height: 3 });
     expect(sniffImage(makePng(4, 3, { width: 20000, height: 20000 }))).toMatchObject({ ok: true, width: 20000, height: 20000 });
