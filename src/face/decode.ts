@@ -1,9 +1,12 @@
 /**
  * Image bytes → RGBA with photon (@cf-wasm/photon resolves to its workerd or Node build by export
- * condition). Anything photon cannot decode becomes a typed `IMAGE_UNDECODABLE` error.
+ * condition). A failure is `IMAGE_UNDECODABLE` only when the bytes are not a well-formed image by their type,
+ * header and end (src/media/sniff.ts): photon reports every failure, out of memory included, as the same wasm
+ * trap, so a well-formed image it cannot decode is `DECODE_FAILED` — ours to retry, not the applicant's fault.
  * EXIF orientation is not applied: callers that need it rotate before analysis.
  */
 import { PhotonImage, SamplingFilter, resize } from "@cf-wasm/photon";
+import { sniffImage } from "../media/sniff";
 import { FaceEngineError } from "./errors";
 import type { RgbaImage } from "./image";
 
@@ -22,7 +25,7 @@ export function decodeImage(bytes: Uint8Array): RgbaImage {
 }
 
 /** Longest side images are analysed at: enough for a portrait on an ID card, small enough for a Worker's memory. */
-export const ANALYSIS_MAX_SIDE = 2560;
+export const ANALYSIS_MAX_SIDE = 2048;
 
 export interface BoundedImage {
   image: RgbaImage;
@@ -55,6 +58,7 @@ export function decodeBounded(bytes: Uint8Array, maxSide = ANALYSIS_MAX_SIDE): B
     return { image: { width: w, height: h, data: small.get_raw_pixels() }, scale: w / width, sourceWidth: width, sourceHeight: height };
   } catch (e) {
     if (e instanceof FaceEngineError) throw e;
+    if (sniffImage(bytes).ok) throw new FaceEngineError("DECODE_FAILED", "a well-formed image could not be decoded (out of memory?)", { cause: e });
     throw new FaceEngineError("IMAGE_UNDECODABLE", "the bytes are not a decodable image", { cause: e });
   } finally {
     small?.free();

@@ -1,35 +1,107 @@
 /**
- * Decode once per run: every layer that needs pixels asks this memo, which decodes each upload once with
- * photon, shrinks it inside photon's memory to at most ANALYSIS_MAX_SIDE, and turns it upright by its EXIF
- * orientation. `null` means the bytes do not decode (the intake layer reports it; others skip the image).
+ * Images for a run, within a Worker's memory. Every layer that needs pixels asks this memo. Each upload is shrunk
+ * once (through the {@link ImageResizer} port — the Images binding in a Worker, outside the isolate — to at most
+ * ANALYSIS_MAX_SIDE), and only the small encoded copy is kept; pixels are decoded from it on demand and only the
+ * most recently used image's pixels stay alive, so a run holds one decoded image at a time, however many uploads
+ * it has. Without a resizer, photon decodes the upload itself and shrinks it in its own memory (the bounded
+ * photon path: correct, but a 12 MP photo then costs ~60 MB of WebAssembly memory that never shrinks).
+ *
+ * `null` means the upload is not an image anyone can decode (the intake layer reports IMAGE_UNREADABLE, the other
+ * layers skip it). Any other failure — out of memory, a binding error — throws, so the job retries and a job that
+ * keeps failing ends in review with PROCESSING_FAILED, never as the applicant's fault.
  */
-import { decodeBounded } from "../face/decode";
+import { ANALYSIS_MAX_SIDE, MAX_PIXELS, decodeBounded } from "../face/decode";
 import type { BoundedImage } from "../face/decode";
-import { isFaceEngineError } from "../face/errors";
+import { FaceEngineError, isFaceEngineError } from "../face/errors";
 import { applyOrientation } from "../face/image";
+import type { ImageResizer } from "../face/resizer";
 import { imageOrientation } from "../media/orientation";
 import type { MediaInput } from "./types";
 
 export interface DecodedImages {
-  get(media: MediaInput): BoundedImage | null;
+  /** The upload's pixels, shrunk and upright; null when the bytes are not a decodable image. */
+  get(media: MediaInput): Promise<BoundedImage | null>;
 }
 
-export function decodeOnce(): DecodedImages {
-  const cache = new Map<string, BoundedImage | null>();
+/** What the memo keeps per upload: the shrunk encoding (small), or that it does not decode. */
+interface Shrunk {
+  bytes: Uint8Array;
+  orientation: number;
+  upright: boolean;
+  sourceWidth: number;
+  sourceHeight: number;
+}
+
+/**
+ * Decodes an upload for analysis: shrunk (by `resizer` when given, else inside photon), upright by its EXIF
+ * orientation, with the scale back to source pixels. Throws FaceEngineError IMAGE_UNDECODABLE / IMAGE_DIMENSIONS
+ * for the upload's faults, and anything else for ours.
+ *
+ * @example
+ * const { image, scale } = await decodeUpload(bytes, imagesBindingResizer(env.IMAGES));
+ */
+export async function decodeUpload(bytes: Uint8Array, resizer?: ImageResizer, maxSide = ANALYSIS_MAX_SIDE): Promise<BoundedImage> {
+  return decodeShrunk(await shrink(bytes, resizer, maxSide), maxSide);
+}
+
+async function shrink(bytes: Uint8Array, resizer: ImageResizer | undefined, maxSide: number): Promise<Shrunk> {
+  const orientation = imageOrientation(bytes);
+  if (!resizer) return { bytes, orientation, upright: false, sourceWidth: 0, sourceHeight: 0 };
+  const r = await resizer.resize(bytes, maxSide);
+  if (r.sourceWidth * r.sourceHeight > MAX_PIXELS) {
+    throw new FaceEngineError("IMAGE_DIMENSIONS", `image is ${r.sourceWidth}×${r.sourceHeight}; at most ${MAX_PIXELS} pixels`);
+  }
+  return { bytes: r.bytes, orientation, upright: r.upright, sourceWidth: r.sourceWidth, sourceHeight: r.sourceHeight };
+}
+
+function decodeShrunk(s: Shrunk, maxSide: number): BoundedImage {
+  let bounded = decodeBounded(s.bytes, maxSide);
+  if (s.sourceWidth) {
+    // Decoded from the resizer's copy: sizes and scale are relative to the original upload.
+    const scale = Math.max(bounded.image.width, bounded.image.height) / Math.max(s.sourceWidth, s.sourceHeight);
+    bounded = { image: bounded.image, scale: Math.min(1, scale), sourceWidth: s.sourceWidth, sourceHeight: s.sourceHeight };
+  }
+  return !s.upright && s.orientation > 1 ? { ...bounded, image: applyOrientation(bounded.image, s.orientation) } : bounded;
+}
+
+const uploadsFault = (err: unknown) => isFaceEngineError(err) && (err.code === "IMAGE_UNDECODABLE" || err.code === "IMAGE_DIMENSIONS");
+
+/**
+ * The run's memo (one per verification run).
+ *
+ * @example
+ * const images = decodeOnce(imagesBindingResizer(env.IMAGES));
+ * const img = await images.get(inputs.media[0]); // null: not an image
+ */
+export function decodeOnce(resizer?: ImageResizer, maxSide = ANALYSIS_MAX_SIDE): DecodedImages {
+  const shrunk = new Map<string, Promise<Shrunk | null>>();
+  let last: { sha256: string; image: BoundedImage } | null = null;
   return {
-    get(media) {
-      if (cache.has(media.sha256)) return cache.get(media.sha256) ?? null;
-      let decoded: BoundedImage | null;
-      try {
-        const bounded = decodeBounded(media.bytes);
-        const orientation = imageOrientation(media.bytes);
-        decoded = orientation > 1 ? { ...bounded, image: applyOrientation(bounded.image, orientation) } : bounded;
-      } catch (err) {
-        if (!isFaceEngineError(err)) throw err;
-        decoded = null;
+    async get(media) {
+      if (last?.sha256 === media.sha256) return last.image;
+      let pending = shrunk.get(media.sha256);
+      if (!pending) {
+        pending = shrink(media.bytes, resizer, maxSide).catch((err) => {
+          if (uploadsFault(err)) return null;
+          throw err;
+        });
+        shrunk.set(media.sha256, pending);
+        // A failure of ours is not remembered: the next layer (or the retried job) tries again.
+        pending.catch(() => shrunk.delete(media.sha256));
       }
-      cache.set(media.sha256, decoded);
-      return decoded;
+      const s = await pending;
+      if (!s) return null;
+      last = null; // let the previous image's pixels go before decoding the next one
+      let image: BoundedImage;
+      try {
+        image = decodeShrunk(s, maxSide);
+      } catch (err) {
+        if (!uploadsFault(err)) throw err;
+        shrunk.set(media.sha256, Promise.resolve(null));
+        return null;
+      }
+      last = { sha256: media.sha256, image };
+      return image;
     },
   };
 }

@@ -23,7 +23,7 @@ export interface Services {
   crypto: TenantCrypto;
   tokens: TokenService;
   audit: AuditLog;
-  bindings: Pick<Bindings, "DB" | "MEDIA" | "MODELS" | "VERIFICATION_JOBS" | "WEBHOOK_DELIVERIES" | "RATE_LIMITER" | "VERIFICATION_EVENTS" | "AUDIT_CHAIN" | "AI">;
+  bindings: Pick<Bindings, "DB" | "MEDIA" | "MODELS" | "VERIFICATION_JOBS" | "WEBHOOK_DELIVERIES" | "RATE_LIMITER" | "VERIFICATION_EVENTS" | "AUDIT_CHAIN" | "AI" | "IMAGES">;
 }
 
 export function createServices(env: Bindings, now: () => number = Date.now): Services {

@@ -17,6 +17,7 @@ import type { ChallengeStep } from "../face/challenge";
 import { d1Gallery, rememberFace } from "./gallery";
 import { runPipeline } from "../pipeline/run";
 import { decodeOnce } from "../pipeline/images";
+import { resizerFromBinding } from "../adapters/images";
 import { sandboxLayer, sandboxOutcome } from "../pipeline/sandbox";
 import type { LayerResult } from "../pipeline/types";
 import { listMedia, loadMediaInputs } from "./media";
@@ -90,7 +91,7 @@ export async function processJob(s: Services, job: VerificationJob, deps: LayerD
     media: await loadMediaInputs(s, await listMedia(s, v.id)),
     request: { country: v.requestCountry, ip: v.requestIp },
   };
-  const ctx = { clock: deps.clock, today: new Date(s.now()).toISOString().slice(0, 10), images: decodeOnce() };
+  const ctx = { clock: deps.clock, today: new Date(s.now()).toISOString().slice(0, 10), images: decodeOnce(resizerFromBinding(s.bindings.IMAGES)) };
   const test = v.mode === "test";
   const issued = v.challenge as { steps?: ChallengeStep[]; mirrored?: boolean } | null;
   const challenge = issued?.steps?.length ? { steps: issued.steps, mirrored: issued.mirrored ?? false } : null;

@@ -23,13 +23,14 @@ export const intakeLayer: Layer = {
       const findings: Finding[] = [];
       const measures: Record<string, unknown> = {};
       let unreadable = false;
-      inputs.media.forEach((m, index) => {
+      // One image at a time: the memo keeps only the latest image's pixels alive.
+      for (const [index, m] of inputs.media.entries()) {
         const label = m.kind === "selfie_frame" ? `selfie_frame[${index}]` : m.kind;
-        const decoded = ctx.images.get(m);
+        const decoded = await ctx.images.get(m);
         if (!decoded) {
           unreadable = true;
           findings.push({ code: "IMAGE_UNREADABLE", severity: "critical", message: `The ${label} image cannot be decoded`, data: { media: label } });
-          return;
+          continue;
         }
         const img = { width: decoded.sourceWidth, height: decoded.sourceHeight };
         const q = measureQuality(decoded.image);
@@ -39,7 +40,7 @@ export const intakeLayer: Layer = {
         if (q.brightness < INTAKE_LIMITS.minBrightness) warn("TOO_DARK", `The ${label} image is too dark`);
         if (q.brightness > INTAKE_LIMITS.maxBrightness || q.clipped > INTAKE_LIMITS.maxClipped) warn("OVEREXPOSED", `The ${label} image is overexposed`);
         if (q.sharpness < INTAKE_LIMITS.minSharpness) warn("BLURRY", `The ${label} image is blurred`);
-      });
+      }
       const warnings = findings.filter((f) => f.severity === "warning").length;
       if (findings.length === 0) findings.push({ code: "IMAGES_OK", severity: "info", message: "Every image decodes and is usable", data: measures });
       else findings.push({ code: "IMAGE_MEASURES", severity: "info", message: "Measured image quality", data: measures });
