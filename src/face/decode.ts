@@ -25,7 +25,7 @@ export function decodeImage(bytes: Uint8Array): RgbaImage {
 }
 
 /** Longest side images are analysed at: enough for a portrait on an ID card, small enough for a Worker's memory. */
-export const ANALYSIS_MAX_SIDE = 2048;
+export const ANALYSIS_MAX_SIDE = 1600;
 
 export interface BoundedImage {
   image: RgbaImage;
@@ -33,6 +33,12 @@ export interface BoundedImage {
   scale: number;
   sourceWidth: number;
   sourceHeight: number;
+}
+
+/** The source's size the way `b.image` is turned (EXIF orientation may have swapped its axes). */
+export function uprightSourceSize(b: BoundedImage): { width: number; height: number } {
+  const swapped = b.image.width !== b.image.height && b.image.width > b.image.height !== b.sourceWidth > b.sourceHeight;
+  return swapped ? { width: b.sourceHeight, height: b.sourceWidth } : { width: b.sourceWidth, height: b.sourceHeight };
 }
 
 /**

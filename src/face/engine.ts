@@ -7,7 +7,7 @@
  * cached, so the next call retries.
  */
 import { type Point, alignFace } from "./align";
-import { decodeBounded } from "./decode";
+import { decodeBounded, uprightSourceSize } from "./decode";
 import {
   type Detection,
   type DetectOptions,
@@ -22,7 +22,7 @@ import {
 } from "./detector";
 import { combineEmbeddings, embeddingInputs } from "./embedding";
 import { FaceEngineError } from "./errors";
-import { type Rect, type RgbaImage, applyOrientation, pixelHash } from "./image";
+import { type Rect, type RgbaImage, applyOrientation, pixelHash, releaseBuffer } from "./image";
 import { decodeLandmarks, fivePoints, landmarkInput } from "./landmarks";
 import { type LivenessResult, decodeLiveness, livenessInput } from "./liveness";
 import { MODEL_FILES, type ModelKey } from "./manifest";
@@ -40,6 +40,11 @@ export interface FaceEngineDeps {
    * workerd (wrangler dev, Miniflare, the bench) measures it fully.
    */
   now?: () => number;
+  /**
+   * Detach each model's bytes once its session exists (onnxruntime-web has copied them into its own memory), so a
+   * Worker does not carry them as garbage; only for loaders that hand over fresh bytes they do not reuse.
+   */
+  releaseModelBytes?: boolean;
 }
 
 export interface AnalyzeOptions {
@@ -128,7 +133,10 @@ export function createFaceEngine(deps: FaceEngineDeps): FaceEngine {
       const file = MODEL_FILES[key];
       s = (async () => {
         try {
-          return await deps.runtime.createSession(await deps.loadModel(file));
+          const bytes = await deps.loadModel(file);
+          const created = await deps.runtime.createSession(bytes);
+          if (deps.releaseModelBytes) releaseBuffer(bytes);
+          return created;
         } catch (e) {
           throw new FaceEngineError("MODEL_UNAVAILABLE", `model ${file} could not be loaded`, { cause: e });
         }
@@ -253,7 +261,7 @@ export function createFaceEngine(deps: FaceEngineDeps): FaceEngine {
       const t = now();
       const bounded = decodeBounded(imageBytes, options?.maxSide);
       const image = options?.orientation ? applyOrientation(bounded.image, options.orientation) : bounded.image;
-      return toSourcePixels(await analyzeImage(image, options, now() - t), bounded.scale, { width: image.width, height: image.height });
+      return toSourcePixels(await analyzeImage(image, options, now() - t), bounded.scale, uprightSourceSize({ ...bounded, image }));
     },
     analyzeImage: (image, options) => analyzeImage(image, options),
     async warmUp(models = ["detector", "landmarks", "embedding", "liveness"]) {
@@ -276,17 +284,17 @@ export function sortByDominance<T extends { box: Rect; score: number; quality?: 
 }
 
 /**
- * Maps an analysis of a shrunk image back to source pixels (boxes, landmarks, image size); `analysed` is the
- * upright analysed image's size, whose source size is derived so orientation swaps stay right.
+ * Maps an analysis of a shrunk image back to source pixels (boxes, landmarks, image size); `source` is the upright
+ * source size when known (else derived from the scale, which can be off by a pixel).
  */
-export function toSourcePixels(analysis: FaceAnalysis, scale: number, analysed = { width: analysis.width, height: analysis.height }): FaceAnalysis {
+export function toSourcePixels(analysis: FaceAnalysis, scale: number, source?: { width: number; height: number }): FaceAnalysis {
   if (scale === 1) return analysis;
   const k = 1 / scale;
   const point = ([x, y]: Point): Point => [x * k, y * k];
   return {
     ...analysis,
-    width: Math.round(analysed.width * k),
-    height: Math.round(analysed.height * k),
+    width: source?.width ?? Math.round(analysis.width * k),
+    height: source?.height ?? Math.round(analysis.height * k),
     faces: analysis.faces.map((f) => ({
       ...f,
       box: { x: f.box.x * k, y: f.box.y * k, width: f.box.width * k, height: f.box.height * k },

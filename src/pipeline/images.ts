@@ -2,9 +2,12 @@
  * Images for a run, within a Worker's memory. Every layer that needs pixels asks this memo. Each upload is shrunk
  * once (through the {@link ImageResizer} port — the Images binding in a Worker, outside the isolate — to at most
  * ANALYSIS_MAX_SIDE), and only the small encoded copy is kept; pixels are decoded from it on demand and only the
- * most recently used image's pixels stay alive, so a run holds one decoded image at a time, however many uploads
- * it has. Without a resizer, photon decodes the upload itself and shrinks it in its own memory (the bounded
+ * KEEP_DECODED most recently used images' pixels stay alive, however many uploads the run has. Without a resizer, photon decodes the upload itself and shrinks it in its own memory (the bounded
  * photon path: correct, but a 12 MP photo then costs ~60 MB of WebAssembly memory that never shrinks).
+ *
+ * Pixels are handed out inside `use(media, fn)` only, and freed (detached) as soon as they leave the cache and
+ * no `fn` is running on them: V8 collects unreachable ArrayBuffers lazily, and until it does they count against
+ * the isolate's memory like live ones.
  *
  * `null` means the upload is not an image anyone can decode (the intake layer reports IMAGE_UNREADABLE, the other
  * layers skip it). Any other failure — out of memory, a binding error — throws, so the job retries and a job that
@@ -13,14 +16,17 @@
 import { ANALYSIS_MAX_SIDE, MAX_PIXELS, decodeBounded } from "../face/decode";
 import type { BoundedImage } from "../face/decode";
 import { FaceEngineError, isFaceEngineError } from "../face/errors";
-import { applyOrientation } from "../face/image";
+import { applyOrientation, releasePixels } from "../face/image";
 import type { ImageResizer } from "../face/resizer";
 import { imageOrientation } from "../media/orientation";
 import type { MediaInput } from "./types";
 
 export interface DecodedImages {
-  /** The upload's pixels, shrunk and upright; null when the bytes are not a decodable image. */
-  get(media: MediaInput): Promise<BoundedImage | null>;
+  /**
+   * Runs `fn` with the upload's pixels (shrunk and upright), or with null when the bytes are not a decodable image.
+   * The pixels are only valid inside `fn`: the memo frees them when they leave its cache.
+   */
+  use<T>(media: MediaInput, fn: (image: BoundedImage | null) => Promise<T> | T): Promise<T>;
 }
 
 /** What the memo keeps per upload: the shrunk encoding (small), or that it does not decode. */
@@ -61,8 +67,17 @@ function decodeShrunk(s: Shrunk, maxSide: number): BoundedImage {
     const scale = Math.max(bounded.image.width, bounded.image.height) / Math.max(s.sourceWidth, s.sourceHeight);
     bounded = { image: bounded.image, scale: Math.min(1, scale), sourceWidth: s.sourceWidth, sourceHeight: s.sourceHeight };
   }
-  return !s.upright && s.orientation > 1 ? { ...bounded, image: applyOrientation(bounded.image, s.orientation) } : bounded;
+  if (s.upright || s.orientation <= 1) return bounded;
+  const upright = applyOrientation(bounded.image, s.orientation);
+  if (upright !== bounded.image) releasePixels(bounded.image);
+  return { ...bounded, image: upright };
 }
+
+/**
+ * Decoded images kept per run: the document and the selfie, each decoded once, are used by intake and then by the
+ * face layer; decoding them again would cost as much as keeping them. Selfie frames beyond two are decoded again.
+ */
+export const KEEP_DECODED = 2;
 
 const uploadsFault = (err: unknown) => isFaceEngineError(err) && (err.code === "IMAGE_UNDECODABLE" || err.code === "IMAGE_DIMENSIONS");
 
@@ -71,37 +86,80 @@ const uploadsFault = (err: unknown) => isFaceEngineError(err) && (err.code === "
  *
  * @example
  * const images = decodeOnce(imagesBindingResizer(env.IMAGES));
- * const img = await images.get(inputs.media[0]); // null: not an image
+ * const quality = await images.use(inputs.media[0], (img) => img && measureQuality(img.image)); // null: not an image
  */
-export function decodeOnce(resizer?: ImageResizer, maxSide = ANALYSIS_MAX_SIDE): DecodedImages {
+export function decodeOnce(resizer?: ImageResizer, maxSide = ANALYSIS_MAX_SIDE, keep = KEEP_DECODED): DecodedImages {
   const shrunk = new Map<string, Promise<Shrunk | null>>();
-  let last: { sha256: string; image: BoundedImage } | null = null;
+  /** Decoded images, least recently used first; `users` counts the `use` calls running on each. */
+  const cache: Entry[] = [];
+
+  function evict() {
+    while (cache.length > keep) {
+      const entry = cache.shift()!;
+      entry.evicted = true;
+      if (entry.users === 0) release(entry);
+    }
+  }
+
+  async function decoded(media: MediaInput): Promise<Entry | null> {
+    const hit = cache.find((e) => e.sha256 === media.sha256);
+    if (hit) {
+      cache.splice(cache.indexOf(hit), 1);
+      cache.push(hit);
+      return hit;
+    }
+    let pending = shrunk.get(media.sha256);
+    if (!pending) {
+      pending = shrink(media.bytes, resizer, maxSide).catch((err) => {
+        if (uploadsFault(err)) return null;
+        throw err;
+      });
+      shrunk.set(media.sha256, pending);
+      // A failure of ours is not remembered: the next layer (or the retried job) tries again.
+      pending.catch(() => shrunk.delete(media.sha256));
+    }
+    const s = await pending;
+    if (!s) return null;
+    const again = cache.find((e) => e.sha256 === media.sha256);
+    if (again) return again;
+    // Make room first, so the oldest image's pixels are gone before the next ones are decoded.
+    cache.push({ sha256: media.sha256, image: null, users: 0, evicted: false });
+    const entry = cache[cache.length - 1];
+    evict();
+    try {
+      entry.image = decodeShrunk(s, maxSide);
+    } catch (err) {
+      cache.splice(cache.indexOf(entry), 1);
+      if (!uploadsFault(err)) throw err;
+      shrunk.set(media.sha256, Promise.resolve(null));
+      return null;
+    }
+    return entry;
+  }
+
   return {
-    async get(media) {
-      if (last?.sha256 === media.sha256) return last.image;
-      let pending = shrunk.get(media.sha256);
-      if (!pending) {
-        pending = shrink(media.bytes, resizer, maxSide).catch((err) => {
-          if (uploadsFault(err)) return null;
-          throw err;
-        });
-        shrunk.set(media.sha256, pending);
-        // A failure of ours is not remembered: the next layer (or the retried job) tries again.
-        pending.catch(() => shrunk.delete(media.sha256));
-      }
-      const s = await pending;
-      if (!s) return null;
-      last = null; // let the previous image's pixels go before decoding the next one
-      let image: BoundedImage;
+    async use(media, fn) {
+      const entry = await decoded(media);
+      if (!entry) return fn(null);
+      entry.users++;
       try {
-        image = decodeShrunk(s, maxSide);
-      } catch (err) {
-        if (!uploadsFault(err)) throw err;
-        shrunk.set(media.sha256, Promise.resolve(null));
-        return null;
+        return await fn(entry.image);
+      } finally {
+        entry.users--;
+        if (entry.evicted && entry.users === 0) release(entry);
       }
-      last = { sha256: media.sha256, image };
-      return image;
     },
   };
+}
+
+interface Entry {
+  sha256: string;
+  image: BoundedImage | null;
+  users: number;
+  evicted: boolean;
+}
+
+function release(entry: Entry) {
+  if (entry.image) releasePixels(entry.image.image);
+  entry.image = null;
 }

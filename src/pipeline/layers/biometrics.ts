@@ -6,6 +6,7 @@
 import { findDuplicateFaces } from "../../face/duplicates";
 import type { FaceAnalysis, FaceEngine } from "../../face/engine";
 import { toSourcePixels } from "../../face/engine";
+import { uprightSourceSize } from "../../face/decode";
 import type { DecodedImages } from "../images";
 import { faceMatchLayer, livenessLayer } from "../../face/layers";
 import type { ChallengeStep } from "../../face/challenge";
@@ -49,11 +50,13 @@ export class Analyses {
     const key = `${media.sha256}:${options.liveness ? "l" : ""}`;
     let hit = this.cache.get(key);
     if (!hit) {
-      hit = this.images.get(media).then((decoded) =>
+      hit = this.images.use(media, async (decoded) =>
         decoded
-          ? this.engine
-              .analyzeImage(decoded.image, { embed: true, liveness: options.liveness, pixelHash: media.kind === "selfie_frame" || media.kind === "selfie" })
-              .then((a) => toSourcePixels(a, decoded.scale))
+          ? toSourcePixels(
+              await this.engine.analyzeImage(decoded.image, { embed: true, liveness: options.liveness, pixelHash: media.kind === "selfie_frame" || media.kind === "selfie" }),
+              decoded.scale,
+              uprightSourceSize(decoded),
+            )
           : null,
       );
       this.cache.set(key, hit);

@@ -8,6 +8,8 @@ import type { AppEnv } from "../../types";
 import { checkImage, isForm, readForm, refuseDeclaredLength, requiredFilePart } from "../../media/uploads";
 import { resizerFromBinding } from "../../adapters/images";
 import { toSourcePixels } from "../../face/engine";
+import { uprightSourceSize } from "../../face/decode";
+import { releasePixels } from "../../face/image";
 import { decodeUpload } from "../../pipeline/images";
 import type { compareRoute, detectRoute } from "./faces.routes";
 
@@ -24,11 +26,15 @@ const required = (field: string, message: string) =>
 async function analyze(c: Context<AppEnv>, bytes: Uint8Array, field: string, options: AnalyzeOptions): Promise<FaceAnalysis & { total: number }> {
   const started = performance.now();
   try {
-    // Shrunk by the Images binding outside the isolate, then decoded; the pixels are garbage once this returns.
+    // Shrunk by the Images binding outside the isolate, then decoded here.
     const decoded = await decodeUpload(bytes, resizerFromBinding(c.var.services.bindings.IMAGES));
     const decodeMs = performance.now() - started;
-    const result = toSourcePixels(await workerFaceEngine(c.var.services.bindings.MODELS).analyzeImage(decoded.image, options), decoded.scale);
-    return { ...result, ms: { ...result.ms, decode: decodeMs }, total: performance.now() - started };
+    try {
+      const result = toSourcePixels(await workerFaceEngine(c.var.services.bindings.MODELS).analyzeImage(decoded.image, options), decoded.scale, uprightSourceSize(decoded));
+      return { ...result, ms: { ...result.ms, decode: decodeMs }, total: performance.now() - started };
+    } finally {
+      releasePixels(decoded.image); // freed now, before the next image is decoded, not at the next collection
+    }
   } catch (err) {
     if (isFaceEngineError(err)) {
       if (err.code === "IMAGE_UNDECODABLE" || err.code === "IMAGE_DIMENSIONS") {
