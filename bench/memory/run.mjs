@@ -4,7 +4,7 @@
  * on a generated document + selfie at 2, 12 and 16.7 MP, one fresh isolate per run. After every stage it prints
  * each WebAssembly memory (`memory.buffer.byteLength`; it never shrinks, so the last value is the peak) and the JS
  * heap read over the V8 inspector (`Runtime.getHeapUsage`: usedSize + backingStorageSize, the ArrayBuffers outside
- * the heap), and the total against the 100 MB budget (a deployed isolate has 128 MB). The heap is read between
+ * the heap), and the total against the 100 MB budget (a deployed isolate has 128 MB; MB = 10^6 bytes here). The heap is read between
  * stages while the isolate waits, so a stage's transient peak shows only as far as garbage was not yet collected.
  *
  *   npm run bench -- memory [--sizes 2MP,12MP,16.7MP] [--no-faces] [--photon] [--calibrate-only]
@@ -19,13 +19,14 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import WebSocket from "ws";
-import { SIZES, documentPhoto, selfiePhoto } from "./inputs.mjs";
+import { SIZES, documentPhoto, selfiePhoto } from "../../examples/phone-photos.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const outDir = path.join(root, "bench/out/memory");
 const modelDir = path.join(root, "node_modules/faceplugin-face-recognition-js/model");
+/** The budget for one run, in MB (10^6 bytes) like Cloudflare's 128 MB limit it leaves room under. */
 export const BUDGET_MB = 100;
-const MB = 1024 * 1024;
+const MB = 1e6;
 
 async function bundle() {
   await mkdir(outDir, { recursive: true });
@@ -199,9 +200,9 @@ async function calibrate(code) {
     return {
       before: totalOf(before),
       after: totalOf(after),
-      deltaMiB: (totalOf(after) - totalOf(before)) / MB,
-      usedDeltaMiB: (after.heap.used - before.heap.used) / MB,
-      releasedMiB: (totalOf(after) - totalOf(released)) / MB,
+      delta: (totalOf(after) - totalOf(before)) / MB,
+      usedDelta: (after.heap.used - before.heap.used) / MB,
+      released: (totalOf(after) - totalOf(released)) / MB,
     };
   } finally {
     await iso.dispose();
@@ -211,7 +212,9 @@ async function calibrate(code) {
 const mb = (b) => (b / MB).toFixed(1);
 
 export function printTables({ calibration, runs }) {
-  console.log(`Calibration: allocating 50 MiB moved the meter by ${calibration.deltaMiB.toFixed(1)} MiB (heap usedSize alone: ${calibration.usedDeltaMiB.toFixed(1)} MiB); detaching it moved it back by ${calibration.releasedMiB.toFixed(1)} MiB\n`);
+  console.log(
+    `Calibration: allocating 50 MB moved the meter by ${calibration.delta.toFixed(1)} MB (heap usedSize alone: ${calibration.usedDelta.toFixed(1)} MB); detaching it moved it back by ${calibration.released.toFixed(1)} MB\n`,
+  );
   for (const r of runs) {
     console.log(`${r.size} ${r.path} (${r.mode}; uploads ${mb(r.bytes)} MB) → ${r.decision}${r.reasons ? ` [${r.reasons.join(", ")}]` : ""}`);
     const labels = [...new Set(r.stages.flatMap((s) => Object.keys(s.wasm)))];
@@ -226,7 +229,7 @@ export function printTables({ calibration, runs }) {
     );
     console.log("");
   }
-  console.log(`Peaks (MB = MiB; budget ${BUDGET_MB} of a Worker's 128)`);
+  console.log(`Peaks in MB (10^6 bytes); budget ${BUDGET_MB} MB of a Worker's 128`);
   table(
     runs.map((r) => ({
       input: r.size,

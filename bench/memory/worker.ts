@@ -6,7 +6,7 @@
  *
  *   POST /run?doc=<key>&selfie=<key>[&resizer=none]   → { stages, decision, layers }
  *   POST /faces?a=<key>&b=<key>[&resizer=none]        → { stages, similarity }
- *   POST /calibrate                                    → { stages } around a 50 MiB allocation
+ *   POST /calibrate                                    → { stages } around a 50 MB allocation
  */
 import { wasmMemories } from "./wasm-meter";
 import { releaseBuffer, releasePixels } from "../../src/face/image";
@@ -66,11 +66,11 @@ export default {
     try {
       if (url.pathname === "/calibrate") {
         await m.probe("before");
-        const block = new Uint8Array(50 * 1024 * 1024).fill(1);
-        await m.probe("50 MiB allocated");
+        const block = new Uint8Array(50e6).fill(1);
+        await m.probe("50 MB allocated");
         const kept = block[block.length - 1];
         releaseBuffer(block);
-        await m.probe("50 MiB released (detached)");
+        await m.probe("50 MB released (detached)");
         return Response.json({ stages: m.stages, kept });
       }
       if (url.pathname === "/run") {

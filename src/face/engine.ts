@@ -60,7 +60,7 @@ export interface AnalyzeOptions {
   pixelHash?: boolean;
   /** EXIF orientation (1–8) of the bytes, applied after decoding so faces are upright (photon ignores EXIF). */
   orientation?: number;
-  /** `analyze` shrinks larger images to this longest side before analysis (default ANALYSIS_MAX_SIDE); results are in source pixels. */
+  /** `analyze` shrinks larger images to this longest side before analysis (default ANALYSIS_MAX_SIDE and ANALYSIS_MAX_PIXELS); results are in source pixels. */
   maxSide?: number;
 }
 
@@ -259,7 +259,8 @@ export function createFaceEngine(deps: FaceEngineDeps): FaceEngine {
   return {
     async analyze(imageBytes, options) {
       const t = now();
-      const bounded = decodeBounded(imageBytes, options?.maxSide);
+      // An explicit maxSide is the only limit; by default the pixel count is bounded too.
+      const bounded = decodeBounded(imageBytes, options?.maxSide, options?.maxSide === undefined ? undefined : Number.POSITIVE_INFINITY);
       const image = options?.orientation ? applyOrientation(bounded.image, options.orientation) : bounded.image;
       return toSourcePixels(await analyzeImage(image, options, now() - t), bounded.scale, uprightSourceSize({ ...bounded, image }));
     },

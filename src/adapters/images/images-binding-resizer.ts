@@ -33,11 +33,11 @@ const stream = (bytes: Uint8Array) => new Response(bytes).body as ReadableStream
 export function imagesBindingResizer(binding: ImagesBinding, quality = 92): ImageResizer {
   return {
     name: "images-binding",
-    async resize(bytes, maxSide): Promise<ResizedImage> {
+    async resize(bytes, maxSide, maxPixels): Promise<ResizedImage> {
       const source = sniffImage(bytes);
       if (!source.ok) throw new FaceEngineError("IMAGE_UNDECODABLE", source.message);
       const { width: sourceWidth, height: sourceHeight } = source;
-      const fit = fitInside(sourceWidth, sourceHeight, maxSide);
+      const fit = fitInside(sourceWidth, sourceHeight, maxSide, maxPixels);
       if (fit.width === sourceWidth && fit.height === sourceHeight) return { bytes, width: sourceWidth, height: sourceHeight, sourceWidth, sourceHeight, upright: false };
       let out: Uint8Array;
       try {

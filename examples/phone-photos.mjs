@@ -1,15 +1,17 @@
 /**
- * Phone-sized test photos, generated with sharp (a Miniflare dependency) from face-api's MIT-licensed demo photos
- * (a dev dependency): a document (the woman of sample1 as the portrait on a card, on a desk) and a selfie (the same
- * woman in sample3), at a given number of megapixels, with sensor-like grain so the JPEGs weigh what a phone's do.
- * Used by bench/memory and examples/.
+ * Phone-sized photos of one person, generated with sharp (a Miniflare dependency) from face-api's MIT-licensed
+ * demo photos (the @vladmandic/face-api dev dependency): a document (the woman of sample1 as the portrait on an
+ * ID-card-like card, on a desk; landscape) and a selfie (the same woman in sample3; portrait), at a given size,
+ * with sensor-like grain so the JPEGs weigh what a phone's do. Used by examples/try-12mp.mjs and bench/memory.
+ *
+ *   node examples/phone-photos.mjs [12MP|16.7MP|2MP] [out-dir]   → writes document-<size>.jpg and selfie-<size>.jpg
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const demo = (n) => readFileSync(path.join(root, `node_modules/@vladmandic/face-api/demo/sample${n}.jpg`));
 
 /** Sizes by name: 4:3 like phone cameras; 16.7 MP is the upload cap (4096×4096). */
@@ -40,7 +42,7 @@ export async function documentPhoto([w, h]) {
   const portrait = await sharp(demo(1)).extract({ left: 1330, top: 60, width: 500, height: 580 }).resize({ height: portraitH }).toBuffer();
   const pw = Math.round((500 / 580) * portraitH);
   const line = (i) => ({
-    input: { create: { width: Math.round(cardW * (0.45 - 0.05 * (i % 3))), height: Math.max(4, Math.round(cardH * 0.03)), channels: 3, background: "#3a4150" } },
+    input: { create: { width: Math.round(cardW * (0.38 - 0.05 * (i % 3))), height: Math.max(4, Math.round(cardH * 0.03)), channels: 3, background: "#3a4150" } },
     left: Math.round(cardW * 0.1 + pw + cardW * 0.05),
     top: Math.round(cardH * (0.22 + 0.11 * i)),
   });
@@ -66,4 +68,19 @@ export async function selfiePhoto([w, h]) {
     .composite([{ input: await grain(pw, ph, 11), blend: "soft-light" }])
     .jpeg({ quality: 92 })
     .toBuffer();
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const { writeFileSync, mkdirSync } = await import("node:fs");
+  const size = process.argv[2] ?? "12MP";
+  const dir = process.argv[3] ?? path.join(root, "examples/out");
+  if (!SIZES[size]) throw new Error(`size must be one of ${Object.keys(SIZES).join(", ")}`);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, make] of [["document", documentPhoto], ["selfie", selfiePhoto]]) {
+    const bytes = await make(SIZES[size]);
+    const file = path.join(dir, `${name}-${size}.jpg`);
+    writeFileSync(file, bytes);
+    const { width, height } = await sharp(bytes).metadata();
+    console.log(`${file}  ${width}×${height}  ${(bytes.length / 1e6).toFixed(1)} MB`);
+  }
 }
