@@ -20,7 +20,7 @@ const size = arg("--size", "12MP");
 const key = JSON.parse(readFileSync(path.join(root, ".dev-seed.json"), "utf8")).api_keys.live;
 
 async function api(method, p, body, headers = {}) {
-  const res = await fetch(base + p, { method, body, headers: { "X-API-Key": key, ...headers } });
+  const res = await fetch(base + p, { method, body, headers: { "X-API-Key": key, ...headers }, signal: AbortSignal.timeout(30_000) });
   const data = await res.json().catch(() => null);
   if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${JSON.stringify(data)}`);
   return data;
@@ -45,7 +45,8 @@ for (const [kind, bytes] of Object.entries(images)) {
 await api("POST", `/v1/verifications/${created.id}/submit`);
 const started = Date.now();
 for (;;) {
-  const v = await api("GET", `/v1/verifications/${created.id}`);
+  // A poll can stall while the local isolate runs the models; ask again rather than wait on it.
+  const v = await api("GET", `/v1/verifications/${created.id}`).catch((err) => (err.name === "TimeoutError" ? { status: "polling" } : Promise.reject(err)));
   if (["verified", "not_verified", "manual_review", "error"].includes(v.status)) {
     console.log(`${v.status}  risk ${v.risk_score}  reasons [${v.reasons.join(", ")}]  (${Date.now() - started} ms after submit)`);
     for (const s of v.steps) console.log(`  ${s.name.padEnd(10)} ${s.status.padEnd(8)} ${s.ms} ms`);
