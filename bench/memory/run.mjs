@@ -7,9 +7,10 @@
  * the heap), and the total against the 100 MB budget (a deployed isolate has 128 MB; MB = 10^6 bytes here). The heap is read between
  * stages while the isolate waits, so a stage's transient peak shows only as far as garbage was not yet collected.
  *
- *   npm run bench -- memory [--sizes 2MP,12MP,16.7MP] [--no-faces] [--photon] [--calibrate-only]
+ *   npm run bench -- memory [--sizes 2MP,12MP,16.7MP] [--no-faces] [--photon] [--calibrate-only] [--json]
  *
- * --photon also runs the pipeline without the Images binding (photon decodes the upload itself), for comparison.
+ * --photon also runs the pipeline without the Images binding (photon decodes the upload itself), for comparison;
+ * --json prints the peaks as JSON instead of tables (test/unit/memory-budget.test.ts asserts on them).
  */
 import { copyFile, mkdir } from "node:fs/promises";
 import { readFile } from "node:fs/promises";
@@ -259,7 +260,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   if (args.includes("--calibrate-only")) {
     console.log(await calibrate(await bundle()));
   } else {
-    const result = await measure({ sizes: opt("--sizes")?.split(","), faces: !args.includes("--no-faces"), photon: args.includes("--photon") });
-    printTables(result);
+    const json = args.includes("--json");
+    const result = await measure({ sizes: opt("--sizes")?.split(","), faces: !args.includes("--no-faces"), photon: args.includes("--photon"), log: json ? null : console.log });
+    if (json) console.log(JSON.stringify({ budgetMB: BUDGET_MB, calibration: result.calibration, runs: result.runs.map(({ stages, ...r }) => r) }));
+    else printTables(result);
   }
 }
