@@ -42,7 +42,10 @@ function meter(env: Env) {
     stages,
     async probe(stage: string) {
       const wasm = wasmMemories();
-      const heap = (await (await env.PROBE.fetch(`http://probe/heap?stage=${encodeURIComponent(stage)}`)).json()) as Stage["heap"];
+      const url = `http://probe/heap?stage=${encodeURIComponent(stage)}`;
+      // After a long synchronous decode the pooled connection to Node may have been closed under us: ask once more.
+      const res = await env.PROBE.fetch(url).catch(() => env.PROBE.fetch(url));
+      const heap = (await res.json()) as Stage["heap"];
       stages.push({ stage, wasm, heap });
     },
   };
