@@ -12,10 +12,10 @@ import { VerificationJobSchema, deadLetter, processJob } from "../src/verificati
 export const backoffSeconds = (attempts: number) => Math.min(300, 2 ** Math.max(1, attempts));
 
 /**
- * Messages of a batch run two at a time: the pipeline spends much of its time waiting on D1, R2 and
- * Durable Objects, while decoded images bound how many can be in memory at once.
+ * Messages of a batch run one at a time: one run of 12 MP photos peaks at ~85 of the isolate's 128 MB
+ * (`npm run bench -- memory`), and a second run alongside would add its ~25 MB of JavaScript-side images and buffers.
  */
-export const BATCH_CONCURRENCY = 2;
+export const BATCH_CONCURRENCY = 1;
 
 async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
   let next = 0;

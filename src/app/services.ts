@@ -9,6 +9,8 @@ import { queueJobQueue } from "../adapters/queues/job-queue";
 import { durableStatusEvents } from "../adapters/durable-objects/status-events";
 import { durableRateLimits } from "../adapters/durable-objects/rate-limits";
 import { d1Outbox } from "../adapters/d1/outbox";
+import { resizerFromBinding } from "../adapters/images";
+import type { ImageResizer } from "../face/resizer";
 import { d1SettingsStore } from "../adapters/d1/settings-store";
 import { createAuditLog } from "../adapters/audit/audit-log";
 import { createDb } from "../db/client";
@@ -40,6 +42,8 @@ export interface Services {
   outbox: Outbox;
   settings: SettingsStore;
   rateLimits: RateLimits;
+  /** Shrinks uploads outside the isolate before they are decoded (the Images binding); undefined → photon in the isolate. */
+  imageResizer: ImageResizer | undefined;
   /** The isolate-cached face engine over the models in R2 (built on first use). */
   faceEngine: () => FaceEngine;
   /** Readiness probes per dependency, for /health/ready. */
@@ -70,6 +74,7 @@ export function createServices(env: Bindings, clock: Clock = { now: () => Date.n
     outbox: d1Outbox(db, statusEvents, clock),
     settings: d1SettingsStore(db, clock),
     rateLimits: durableRateLimits(env.RATE_LIMITER),
+    imageResizer: resizerFromBinding(env.IMAGES),
     faceEngine: () => workerFaceEngine(env.MODELS),
     probes: {
       d1: () => env.DB.prepare("SELECT 1 AS ok").first(),

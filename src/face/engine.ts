@@ -8,7 +8,7 @@
  * pending load (workerd cancels a request's wait on a promise owned by a request that ended).
  */
 import { type Point, alignFace } from "./align";
-import { decodeBounded } from "./decode";
+import { decodeBounded, uprightSourceSize } from "./decode";
 import {
   type Detection,
   type DetectOptions,
@@ -23,7 +23,7 @@ import {
 } from "./detector";
 import { combineEmbeddings, embeddingInputs } from "./embedding";
 import { FaceEngineError } from "./errors";
-import { type Rect, type RgbaImage, applyOrientation, pixelHash } from "./image";
+import { type Rect, type RgbaImage, applyOrientation, pixelHash, releaseBuffer } from "./image";
 import { decodeLandmarks, fivePoints, landmarkInput } from "./landmarks";
 import { type LivenessResult, decodeLiveness, livenessInput } from "./liveness";
 import { MODEL_FILES, type ModelKey } from "./manifest";
@@ -41,6 +41,11 @@ export interface FaceEngineDeps {
    * workerd (wrangler dev, Miniflare, the bench) measures it fully.
    */
   now?: () => number;
+  /**
+   * Detach each model's bytes once its session exists (onnxruntime-web has copied them into its own memory), so a
+   * Worker does not carry them as garbage; only for loaders that hand over fresh bytes they do not reuse.
+   */
+  releaseModelBytes?: boolean;
 }
 
 export interface AnalyzeOptions {
@@ -56,7 +61,7 @@ export interface AnalyzeOptions {
   pixelHash?: boolean;
   /** EXIF orientation (1–8) of the bytes, applied after decoding so faces are upright (photon ignores EXIF). */
   orientation?: number;
-  /** `analyze` shrinks larger images to this longest side before analysis (default ANALYSIS_MAX_SIDE); results are in source pixels. */
+  /** `analyze` shrinks larger images to this longest side before analysis (default ANALYSIS_MAX_SIDE and ANALYSIS_MAX_PIXELS); results are in source pixels. */
   maxSide?: number;
 }
 
@@ -132,7 +137,9 @@ export function createFaceEngine(deps: FaceEngineDeps): FaceEngine {
     const file = MODEL_FILES[key];
     let created: ModelSession;
     try {
-      created = await deps.runtime.createSession(await deps.loadModel(file));
+      const bytes = await deps.loadModel(file);
+      created = await deps.runtime.createSession(bytes);
+      if (deps.releaseModelBytes) releaseBuffer(bytes);
     } catch (e) {
       throw new FaceEngineError("MODEL_UNAVAILABLE", `model ${file} could not be loaded`, { cause: e });
     }
@@ -252,9 +259,10 @@ export function createFaceEngine(deps: FaceEngineDeps): FaceEngine {
   return {
     async analyze(imageBytes, options) {
       const t = now();
-      const bounded = decodeBounded(imageBytes, options?.maxSide);
+      // An explicit maxSide is the only limit; by default the pixel count is bounded too.
+      const bounded = decodeBounded(imageBytes, options?.maxSide, options?.maxSide === undefined ? undefined : Number.POSITIVE_INFINITY);
       const image = options?.orientation ? applyOrientation(bounded.image, options.orientation) : bounded.image;
-      return toSourcePixels(await analyzeImage(image, options, now() - t), bounded.scale, { width: image.width, height: image.height });
+      return toSourcePixels(await analyzeImage(image, options, now() - t), bounded.scale, uprightSourceSize({ ...bounded, image }));
     },
     analyzeImage: (image, options) => analyzeImage(image, options),
     async warmUp(models = ["detector", "landmarks", "embedding", "liveness"]) {
@@ -277,17 +285,17 @@ export function sortByDominance<T extends { box: Rect; score: number; quality?: 
 }
 
 /**
- * Maps an analysis of a shrunk image back to source pixels (boxes, landmarks, image size); `analysed` is the
- * upright analysed image's size, whose source size is derived so orientation swaps stay right.
+ * Maps an analysis of a shrunk image back to source pixels (boxes, landmarks, image size); `source` is the upright
+ * source size when known (else derived from the scale, which can be off by a pixel).
  */
-export function toSourcePixels(analysis: FaceAnalysis, scale: number, analysed = { width: analysis.width, height: analysis.height }): FaceAnalysis {
+export function toSourcePixels(analysis: FaceAnalysis, scale: number, source?: { width: number; height: number }): FaceAnalysis {
   if (scale === 1) return analysis;
   const k = 1 / scale;
   const point = ([x, y]: Point): Point => [x * k, y * k];
   return {
     ...analysis,
-    width: Math.round(analysed.width * k),
-    height: Math.round(analysed.height * k),
+    width: source?.width ?? Math.round(analysis.width * k),
+    height: source?.height ?? Math.round(analysis.height * k),
     faces: analysis.faces.map((f) => ({
       ...f,
       box: { x: f.box.x * k, y: f.box.y * k, width: f.box.width * k, height: f.box.height * k },

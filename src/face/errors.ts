@@ -5,6 +5,11 @@ export type FaceEngineErrorCode =
   | "IMAGE_UNDECODABLE"
   /** The image decodes but is too small or too large to analyse (→ 4xx). */
   | "IMAGE_DIMENSIONS"
+  /**
+   * The bytes are a well-formed image (type, header and end all check out) that our decoder still failed on —
+   * most likely out of memory: our fault, never the applicant's (→ 5xx / retry).
+   */
+  | "DECODE_FAILED"
   /** A model file could not be loaded or initialised (→ 5xx / retry). */
   | "MODEL_UNAVAILABLE"
   /** A model ran but returned something unexpected (→ 5xx). */

@@ -194,6 +194,22 @@ export function pixelHash(image: RgbaImage): string {
 }
 
 /**
+ * Frees an image's pixel buffer now instead of at the next garbage collection: a Worker's memory limit counts
+ * unreachable ArrayBuffers until they are collected, and V8 collects lazily. Detaches the buffer (the image must
+ * not be used afterwards); does nothing when the pixels are a view into a larger buffer they do not own.
+ */
+export function releasePixels(image: RgbaImage): void {
+  releaseBuffer(image.data);
+}
+
+/** Detaches `view`'s ArrayBuffer when the view spans all of it (see {@link releasePixels}). */
+export function releaseBuffer(view: ArrayBufferView): void {
+  const buffer = view.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer; detached?: boolean };
+  if (!(buffer instanceof ArrayBuffer) || buffer.detached || view.byteOffset !== 0 || view.byteLength !== buffer.byteLength) return;
+  buffer.transfer?.(0);
+}
+
+/**
  * Applies an EXIF orientation (1–8) so the image is upright; photon decodes pixels as stored.
  * Unknown values leave the image unchanged.
  */

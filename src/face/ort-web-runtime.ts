@@ -148,6 +148,7 @@ export function workerFaceEngine(bucket: R2Bucket): FaceEngine {
     loadModel: (file) => r2ModelLoader(currentBucket as R2Bucket)(file),
     runtime: ortWebRuntime(),
     now: () => performance.now(),
+    releaseModelBytes: true,
   });
   return engine;
 }

@@ -64,9 +64,13 @@ export interface PipelineInputs {
   request: { country: string | null; ip: string | null };
 }
 
-/** The run's decode-once memo: each upload decoded once, shrunk and upright; null when the bytes do not decode. */
+/** The run's image memo: each upload decoded shrunk and upright, one decoded image alive at a time. */
 export interface DecodedImages {
-  get(media: MediaInput): BoundedImage | null;
+  /**
+   * Runs `fn` with the upload's pixels (shrunk and upright), or with null when the bytes are not a decodable image.
+   * The pixels are only valid inside `fn`: the memo frees them when they leave its cache.
+   */
+  use<T>(media: MediaInput, fn: (image: BoundedImage | null) => Promise<T> | T): Promise<T>;
 }
 
 export interface LayerContext {

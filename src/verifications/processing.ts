@@ -95,7 +95,7 @@ export async function processJob(s: Services, job: VerificationJob, deps: { engi
     media: await loadMediaInputs(s, await listMedia(s, v.id)),
     request: { country: v.requestCountry, ip: v.requestIpEnc ? await s.crypto.decrypt(v.tenantId, v.requestIpEnc) : null },
   };
-  const ctx = { clock: deps.clock, today: new Date(s.now()).toISOString().slice(0, 10), images: decodeOnce() };
+  const ctx = { clock: deps.clock, today: new Date(s.now()).toISOString().slice(0, 10), images: decodeOnce(s.imageResizer) };
   const test = v.mode === "test";
   const issued = v.challenge as { steps?: ChallengeStep[]; mirrored?: boolean } | null;
   const challenge = issued?.steps?.length ? { steps: issued.steps, mirrored: issued.mirrored ?? false } : null;

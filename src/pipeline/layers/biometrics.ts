@@ -6,6 +6,7 @@
 import { findDuplicateFaces } from "../../face/duplicates";
 import type { FaceAnalysis, FaceEngine } from "../../face/engine";
 import { toSourcePixels } from "../../face/engine";
+import { uprightSourceSize } from "../../face/decode";
 import type { DecodedImages } from "../images";
 import { faceMatchLayer, livenessLayer } from "./face-rules";
 import type { ChallengeStep } from "../../face/challenge";
@@ -49,13 +50,18 @@ export class Analyses {
     const key = `${media.sha256}:${options.liveness ? "l" : ""}`;
     let hit = this.cache.get(key);
     if (!hit) {
-      const decoded = this.images.get(media);
-      hit = decoded
-        ? this.engine
-            .analyzeImage(decoded.image, { embed: true, liveness: options.liveness, pixelHash: media.kind === "selfie_frame" || media.kind === "selfie" })
-            .then((a) => toSourcePixels(a, decoded.scale))
-        : Promise.resolve(null);
+      hit = this.images.use(media, async (decoded) =>
+        decoded
+          ? toSourcePixels(
+              await this.engine.analyzeImage(decoded.image, { embed: true, liveness: options.liveness, pixelHash: media.kind === "selfie_frame" || media.kind === "selfie" }),
+              decoded.scale,
+              uprightSourceSize(decoded),
+            )
+          : null,
+      );
       this.cache.set(key, hit);
+      // A failure of ours (out of memory, a model error) is not remembered; the job's retry runs it again.
+      hit.catch(() => this.cache.delete(key));
     }
     return hit;
   }
@@ -77,7 +83,9 @@ export function biometricLayers(deps: BiometricDeps, analyses: Analyses): Layer[
     name: "face",
     run: async (inputs, ctx) => {
       const start = ctx.clock();
-      const [document, selfie] = await Promise.all([analyses.of(find(inputs, "document_front")), analyses.of(find(inputs, "selfie"), { liveness: true })]);
+      // One after the other, so only one image's pixels are alive at a time (the models run one at a time anyway).
+      const document = await analyses.of(find(inputs, "document_front"));
+      const selfie = await analyses.of(find(inputs, "selfie"), { liveness: true });
       return { ...faceMatchLayer({ document, selfie }), ms: wall(ctx.clock, start) };
     },
   };

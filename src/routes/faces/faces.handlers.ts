@@ -5,7 +5,10 @@ import { cosineSimilarity, isFaceEngineError, thresholds } from "../../face";
 import { ApiError } from "../../lib/errors";
 import type { AppEnv } from "../../app/context";
 import { checkImage, isForm, readForm, refuseDeclaredLength, requiredFilePart } from "../../media/uploads";
-import { imageOrientation } from "../../media/orientation";
+import { toSourcePixels } from "../../face/engine";
+import { uprightSourceSize } from "../../face/decode";
+import { releasePixels } from "../../face/image";
+import { decodeUpload } from "../../pipeline/images";
 import type { compareRoute, detectRoute } from "./faces.routes";
 
 /** Faces counted (and landmarked) per image in compare. */
@@ -17,17 +20,27 @@ const r4 = (v: number) => Math.round(v * 10_000) / 10_000;
 const required = (field: string, message: string) =>
   new ApiError("VALIDATION_ERROR", message, { details: { fields: { [field]: ["required"] } } });
 
-/** Runs the face engine; its typed errors become the API's (an undecodable image is the client's 422, missing models our 503). */
+/** Runs the face engine; its typed errors become the API's (an undecodable image is the client's 422; missing models or a failed decode of a well-formed image our 503). */
 async function analyze(c: Context<AppEnv>, bytes: Uint8Array, field: string, options: AnalyzeOptions): Promise<FaceAnalysis & { total: number }> {
   const started = performance.now();
-  const orientation = imageOrientation(bytes);
   try {
-    const result = await c.var.services.faceEngine().analyze(bytes, { ...options, orientation });
-    return { ...result, total: performance.now() - started };
+    // Shrunk by the Images binding outside the isolate, then decoded here.
+    const decoded = await decodeUpload(bytes, c.var.services.imageResizer);
+    const decodeMs = performance.now() - started;
+    try {
+      const result = toSourcePixels(await c.var.services.faceEngine().analyzeImage(decoded.image, options), decoded.scale, uprightSourceSize(decoded));
+      return { ...result, ms: { ...result.ms, decode: decodeMs }, total: performance.now() - started };
+    } finally {
+      releasePixels(decoded.image); // freed now, before the next image is decoded, not at the next collection
+    }
   } catch (err) {
     if (isFaceEngineError(err)) {
       if (err.code === "IMAGE_UNDECODABLE" || err.code === "IMAGE_DIMENSIONS") {
         throw new ApiError("IMAGE_INVALID", `The ${field} image could not be analysed: ${err.message}`, { details: { field, reason: err.code }, cause: err });
+      }
+      if (err.code === "DECODE_FAILED") {
+        // A well-formed image our decoder failed on (out of memory): ours, so a retryable 503, not the client's 422.
+        throw new ApiError("SERVICE_UNAVAILABLE", `The ${field} image could not be processed right now; try again shortly`, { headers: { "Retry-After": "5" }, cause: err });
       }
       if (err.code === "MODEL_UNAVAILABLE") {
         throw new ApiError("SERVICE_UNAVAILABLE", "The face models are unavailable right now; try again shortly", { headers: { "Retry-After": "30" }, cause: err });

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench -- <name> [args]`: the one way to run a bench; runs bench/<name>/run.mjs with the rest of the
+ * arguments. Without a name, lists the benches.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const benches = readdirSync(here, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(path.join(here, d.name, "run.mjs"))).map((d) => d.name);
+const [name, ...args] = process.argv.slice(2);
+if (!name || !benches.includes(name)) {
+  console.error(`usage: npm run bench -- <name> [args]\nbenches: ${benches.join(", ")}`);
+  process.exit(name ? 2 : 0);
+}
+const run = spawnSync(process.execPath, [path.join(here, name, "run.mjs"), ...args], { stdio: "inherit" });
+process.exit(run.status ?? 1);
