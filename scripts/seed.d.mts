@@ -1,6 +1,5 @@
-export const DEMO_EMAIL: string;
-export function hashPassword(password: string, iterations?: number): Promise<string>;
-export function seedDemo(): Promise<{
+export const SEED_FILE: string;
+export function seedDemo(base?: string): Promise<{
   created: boolean;
   tenant_id: string;
   user_id: string;
