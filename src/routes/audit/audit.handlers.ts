@@ -1,3 +1,4 @@
+/** HTTP handlers of the audit routes: the log (sealed first) and its chain check; the queries live in src/audit/. */
 import type { RouteHandler } from "@hono/zod-openapi";
 import { listAuditEvents, parseMetadata } from "../../audit/list";
 import { log } from "../../lib/log";

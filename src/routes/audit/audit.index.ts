@@ -1,3 +1,4 @@
+/** The audit routes: contracts joined to their handlers. */
 import { createRouter } from "../../app/create-app";
 import { listAuditHandler, verifyAuditHandler } from "./audit.handlers";
 import { listAuditRoute, verifyAuditRoute } from "./audit.routes";

@@ -1,3 +1,4 @@
+/** HTTP handlers of registration and sessions (login, refresh, logout); tenants and sessions live in src/identity/. */
 import type { RouteHandler } from "@hono/zod-openapi";
 import { unauthorized } from "../../lib/errors";
 import { log } from "../../lib/log";

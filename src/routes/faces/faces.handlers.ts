@@ -1,3 +1,4 @@
+/** HTTP handlers of the synchronous face routes (detect, compare): images shrunk outside the isolate, then the face engine. */
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AnalyzeOptions, AnalyzedFace, FaceAnalysis } from "../../face";

@@ -1,3 +1,4 @@
+/** The face routes: contracts joined to their handlers. */
 import { createRouter } from "../../app/create-app";
 import * as h from "./faces.handlers";
 import * as r from "./faces.routes";

@@ -1,3 +1,4 @@
+/** Liveness and readiness: readiness runs each dependency probe the services factory provides and names the failing ones. */
 import type { RouteHandler } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
 import type { AppEnv } from "../../app/context";

@@ -1,3 +1,4 @@
+/** The health routes: contracts joined to their handlers. */
 import { createRouter } from "../../app/create-app";
 import { healthHandler, readyHandler } from "./health.handlers";
 import { health, ready } from "./health.routes";

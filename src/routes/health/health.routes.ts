@@ -1,3 +1,4 @@
+/** Contracts of /health and /health/ready (public). */
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, jsonContent } from "../../lib/openapi";
 

@@ -1,3 +1,4 @@
+/** The verification routes: contracts joined to their handlers. */
 import { createRouter } from "../../app/create-app";
 import * as h from "./verifications.handlers";
 import * as r from "./verifications.routes";

@@ -1,3 +1,4 @@
+/** The public JWKS: the keys that verify our JWTs, receipts, exports and audit heads. */
 import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app/context";
 import type { jwks } from "./well-known.routes";
