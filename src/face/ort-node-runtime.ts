@@ -4,6 +4,7 @@
  */
 import * as ort from "onnxruntime-node";
 import type { FloatTensor, ModelSession, OrtRuntime } from "./runtime";
+import { runOnFloatTensors } from "./runtime";
 
 /** Creates the native runtime; `threads` caps intra-op threads (default 1, to compare with workerd). */
 export function ortNodeRuntime(threads = 1): OrtRuntime {
@@ -12,14 +13,7 @@ export function ortNodeRuntime(threads = 1): OrtRuntime {
     async createSession(model: Uint8Array): Promise<ModelSession> {
       const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1 });
       return {
-        async run(feeds: Record<string, FloatTensor>) {
-          const input: Record<string, ort.Tensor> = {};
-          for (const [k, v] of Object.entries(feeds)) input[k] = new ort.Tensor("float32", v.data, v.dims);
-          const out = await session.run(input);
-          const result: Record<string, FloatTensor> = {};
-          for (const [k, v] of Object.entries(out)) result[k] = { data: v.data as Float32Array, dims: v.dims };
-          return result;
-        },
+        run: (feeds: Record<string, FloatTensor>) => runOnFloatTensors(session, (t) => new ort.Tensor("float32", t.data, t.dims), feeds),
       };
     },
   };

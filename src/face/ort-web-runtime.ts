@@ -22,6 +22,7 @@ import { createFaceEngine, type FaceEngine } from "./engine";
 import { FaceEngineError } from "./errors";
 import { MANIFESTS } from "./manifest";
 import type { FloatTensor, ModelSession, OrtRuntime } from "./runtime";
+import { runOnFloatTensors } from "./runtime";
 
 // "\0asm", version 1, then bytes no real module has at that position.
 const PLACEHOLDER = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x65, 0x6b, 0x79, 0x63, 0x2d, 0x6f, 0x72, 0x74]);
@@ -99,14 +100,7 @@ export function ortWebRuntime(): OrtRuntime {
       );
       return {
         run: (feeds: Record<string, FloatTensor>) =>
-          serial(async () => {
-            const input: Record<string, ort.Tensor> = {};
-            for (const [k, v] of Object.entries(feeds)) input[k] = new ort.Tensor("float32", v.data, v.dims);
-            const out = await session.run(input);
-            const result: Record<string, FloatTensor> = {};
-            for (const [k, v] of Object.entries(out)) result[k] = { data: v.data as Float32Array, dims: v.dims };
-            return result;
-          }),
+          serial(() => runOnFloatTensors(session, (t) => new ort.Tensor("float32", t.data, t.dims), feeds)),
       };
     },
   };

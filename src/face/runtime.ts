@@ -21,3 +21,18 @@ export interface OrtRuntime {
   readonly name: string;
   createSession(model: Uint8Array): Promise<ModelSession>;
 }
+
+/** The slice of an ORT InferenceSession both runtimes share (their Tensor classes differ, their shape does not). */
+interface OrtSessionLike<T> {
+  run(feeds: Record<string, T>): Promise<Record<string, { data: unknown; dims: readonly number[] }>>;
+}
+
+/** Runs an ORT session on plain float tensors, converting in and out with the runtime's own Tensor class. */
+export async function runOnFloatTensors<T>(session: OrtSessionLike<T>, toTensor: (t: FloatTensor) => T, feeds: Record<string, FloatTensor>): Promise<Record<string, FloatTensor>> {
+  const input: Record<string, T> = {};
+  for (const [k, v] of Object.entries(feeds)) input[k] = toTensor(v);
+  const out = await session.run(input);
+  const result: Record<string, FloatTensor> = {};
+  for (const [k, v] of Object.entries(out)) result[k] = { data: v.data as Float32Array, dims: v.dims };
+  return result;
+}
