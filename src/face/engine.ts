@@ -7,7 +7,7 @@
  * cached, so the next call retries. Only finished sessions are shared between callers, never a
  * pending load (workerd cancels a request's wait on a promise owned by a request that ended).
  */
-import { type Point, alignFace } from "./align";
+import { ALIGNED_SIZE, type Point, alignFace } from "./align";
 import { decodeBounded, uprightSourceSize } from "./decode";
 import {
   type Detection,
@@ -23,7 +23,7 @@ import {
 } from "./detector";
 import { combineEmbeddings, embeddingInputs } from "./embedding";
 import { FaceEngineError } from "./errors";
-import { type Rect, type RgbaImage, applyOrientation, pixelHash, releaseBuffer } from "./image";
+import { type Rect, type RgbaImage, applyOrientation, pixelHash, releaseBuffer, rgbToRgba } from "./image";
 import { decodeLandmarks, fivePoints, landmarkInput } from "./landmarks";
 import { type LivenessResult, decodeLiveness, livenessInput } from "./liveness";
 import { MODEL_FILES, type ModelKey } from "./manifest";
@@ -59,6 +59,8 @@ export interface AnalyzeOptions {
   detect?: DetectOptions;
   /** Also hash the decoded pixels (for the frame-identity check of the liveness layer). */
   pixelHash?: boolean;
+  /** Keep the dominant face's aligned 112×112 crop as RGBA (evidence for reviewers). */
+  crop?: boolean;
   /** EXIF orientation (1–8) of the bytes, applied after decoding so faces are upright (photon ignores EXIF). */
   orientation?: number;
   /** `analyze` shrinks larger images to this longest side before analysis (default ANALYSIS_MAX_SIDE and ANALYSIS_MAX_PIXELS); results are in source pixels. */
@@ -80,6 +82,8 @@ export interface AnalyzedFace {
   embedding?: Float32Array;
   /** Passive liveness; only on the dominant face when `liveness`. */
   liveness?: LivenessResult;
+  /** The aligned crop the embedding saw (ArcFace template, 112×112 RGBA); only on the dominant face when `crop`. */
+  alignedCrop?: RgbaImage;
 }
 
 export interface StageTimings {
@@ -208,6 +212,7 @@ export function createFaceEngine(deps: FaceEngineDeps): FaceEngine {
       dominant.liveness = decodeLiveness(await run("liveness", livenessInput(image, crops.get(dominant)!.square), "output"));
       ms.liveness += now() - t;
     }
+    if (dominant && options.crop) dominant.alignedCrop = rgbToRgba(crops.get(dominant)!.aligned, ALIGNED_SIZE, ALIGNED_SIZE);
     const result: FaceAnalysis = { width: image.width, height: image.height, faces, ms };
     if (options.pixelHash) result.pixelHash = pixelHash(image);
     return result;

@@ -6,6 +6,7 @@
  * taps (k = ceil(shrink), capped) so large photos are box-filtered instead of aliased. Pixels
  * outside the source are clamped to the nearest edge pixel.
  */
+import { PhotonImage } from "@cf-wasm/photon";
 
 /** Decoded image: `data` is RGBA, 4 bytes a pixel, row-major. */
 export interface RgbaImage {
@@ -243,4 +244,26 @@ export function applyOrientation(image: RgbaImage, orientation: number): RgbaIma
     }
   }
   return { width: ow, height: oh, data: out };
+}
+
+/** Interleaved float RGB (0–255) → RGBA bytes, e.g. an aligned face crop for a reviewer. */
+export function rgbToRgba(rgb: Float32Array, width: number, height: number): RgbaImage {
+  const data = new Uint8Array(width * height * 4);
+  for (let i = 0, j = 0; i < width * height; i++, j += 3) {
+    data[i * 4] = rgb[j];
+    data[i * 4 + 1] = rgb[j + 1];
+    data[i * 4 + 2] = rgb[j + 2];
+    data[i * 4 + 3] = 255;
+  }
+  return { width, height, data };
+}
+
+/** RGBA → PNG bytes (photon; small images only, e.g. a 112×112 face crop). */
+export function encodePng(img: RgbaImage): Uint8Array {
+  const photon = new PhotonImage(new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength), img.width, img.height);
+  try {
+    return photon.get_bytes();
+  } finally {
+    photon.free();
+  }
 }

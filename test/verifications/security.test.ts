@@ -103,3 +103,22 @@ describe("API keys of another tenant", () => {
     expect(still.data.applicant.first_name).toBe("Erika");
   });
 });
+securitySuite({
+  name: "GET /v1/verifications/{id}/export",
+  method: "GET",
+  setup: ownVerification,
+  path: (ctx) => `/v1/verifications/${ctx.verificationId}/export`,
+  allowedRoles: ["admin"],
+  scope: "verifications:read",
+  crossTenant: true,
+});
+securitySuite({
+  name: "GET /v1/verifications/{id}/evidence/{name}",
+  method: "GET",
+  setup: ownVerification,
+  path: (ctx) => `/v1/verifications/${ctx.verificationId}/evidence/face_selfie`,
+  allowedRoles: ["admin", "reviewer"],
+  crossTenant: true,
+  // The verification has no evidence yet (404 for an allowed caller); test/core/evidence-files.test.ts serves real files.
+  skipPositiveControl: true,
+});

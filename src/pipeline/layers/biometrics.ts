@@ -11,7 +11,8 @@ import type { DecodedImages } from "../images";
 import { faceMatchLayer, livenessLayer } from "./face-rules";
 import type { ChallengeStep } from "../../face/challenge";
 import { thresholds } from "../../face/manifest";
-import type { Finding, Layer, MediaInput, PipelineInputs } from "../types";
+import type { Artifact, Finding, Layer, MediaInput, PipelineInputs } from "../types";
+import { encodePng } from "../../face/image";
 import { timed } from "../types";
 
 export interface GalleryFace {
@@ -48,12 +49,14 @@ export class Analyses {
   of(media: MediaInput | undefined, options: { liveness?: boolean } = {}): Promise<FaceAnalysis | null> {
     if (!media) return Promise.resolve(null);
     const key = `${media.sha256}:${options.liveness ? "l" : ""}`;
+    // The document's and the selfie's aligned crops are kept as evidence for reviewers.
+    const crop = media.kind === "document_front" || media.kind === "selfie";
     let hit = this.cache.get(key);
     if (!hit) {
       hit = this.images.use(media, async (decoded) =>
         decoded
           ? toSourcePixels(
-              await this.engine.analyzeImage(decoded.image, { embed: true, liveness: options.liveness, pixelHash: media.kind === "selfie_frame" || media.kind === "selfie" }),
+              await this.engine.analyzeImage(decoded.image, { embed: true, liveness: options.liveness, crop, pixelHash: media.kind === "selfie_frame" || media.kind === "selfie" }),
               decoded.scale,
               uprightSourceSize(decoded),
             )
@@ -86,7 +89,12 @@ export function biometricLayers(deps: BiometricDeps, analyses: Analyses): Layer[
       // One after the other, so only one image's pixels are alive at a time (the models run one at a time anyway).
       const document = await analyses.of(find(inputs, "document_front"));
       const selfie = await analyses.of(find(inputs, "selfie"), { liveness: true });
-      return { ...faceMatchLayer({ document, selfie }), ms: wall(ctx.clock, start) };
+      const artifacts: Artifact[] = [];
+      for (const [name, analysis] of [["face_document", document], ["face_selfie", selfie]] as const) {
+        const crop = analysis?.faces[0]?.alignedCrop;
+        if (crop) artifacts.push({ name, contentType: "image/png", bytes: encodePng(crop) });
+      }
+      return { ...faceMatchLayer({ document, selfie }), artifacts, ms: wall(ctx.clock, start) };
     },
   };
 

@@ -179,6 +179,7 @@ export const challengeRoute = createRoute({
 export const exportRoute = createRoute({
   method: "get",
   path: "/v1/verifications/{id}/export",
+  operationId: "exportVerification",
   tags,
   summary: "Export everything held about the verification (access request)",
   description:
@@ -198,6 +199,7 @@ export const exportRoute = createRoute({
 export const evidenceRoute = createRoute({
   method: "get",
   path: "/v1/verifications/{id}/evidence/{name}",
+  operationId: "getVerificationEvidence",
   tags,
   summary: "An evidence file (heatmap, face crop)",
   description: "The files a verification's layers produced, by the names listed in its `evidence`. For reviewers and admins; never cached.",
