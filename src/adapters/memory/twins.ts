@@ -6,6 +6,7 @@
 import { DEFAULT_SETTINGS } from "../../pipeline/settings";
 import type { DecisionSettings } from "../../pipeline/settings";
 import type { Clock, JobQueue, MediaStore, Outbox, OutboxRow, SettingsStore, StatusEvent, StatusEvents, VerificationJob } from "../../ports";
+import type { Gallery, GalleryFace } from "../../pipeline/layers/biometrics";
 
 export class InjectedFault extends Error {
   constructor(what: string) {
@@ -133,6 +134,23 @@ export function memoryOutbox(opts: { failOn?: "stage" | "commit" | "flush"; cloc
       const fresh = staged.filter((r) => r.id && !published.includes(r.id));
       published.push(...fresh.map((r) => r.id));
       return { published: fresh.length, failed: 0 };
+    },
+  };
+}
+
+/**
+ * A gallery twin for the duplicates layer: earlier applicants held in arrays. `fail` makes every search throw (the
+ * job must retry, not decide without the search).
+ */
+export function memoryGallery(entries: { faces?: GalleryFace[]; documentReuse?: { verificationId: string; sameApplicant: boolean }[] } = {}, opts: { fail?: boolean } = {}): Gallery {
+  return {
+    async faces() {
+      if (opts.fail) throw new InjectedFault("gallery faces");
+      return entries.faces ?? [];
+    },
+    async documentNumberReuse() {
+      if (opts.fail) throw new InjectedFault("gallery documents");
+      return entries.documentReuse ?? [];
     },
   };
 }
