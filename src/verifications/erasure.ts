@@ -75,7 +75,7 @@ export async function eraseVerification(s: Services, principal: Principal | null
 
   const objects = await s.media.deletePrefix(verificationPrefix(v.tenantId, v.id));
   await s.statusEvents.clear(v.id).catch((err) => log.warn("event_log_clear_failed", { verification_id: v.id, error: err }));
-  await afterCommit(s, v.tenantId);
+  await afterCommit(s, v.tenantId, v.id);
   return {
     fields,
     r2_objects_deleted: objects,
