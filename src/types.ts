@@ -11,7 +11,7 @@ export type Principal =
   | { type: "user"; tenantId: string; userId: string; role: Role }
   | { type: "api_key"; tenantId: string; keyId: string; scopes: Scope[]; mode: "live" | "test" };
 
-/** Request metadata recorded in the audit log. */
+/** Where a request came from: the IP (stored only encrypted on a verification, and as a keyed hash in audit rows), the user agent (logged nowhere) and Cloudflare's country. */
 export interface RequestMeta {
   ip: string | null;
   userAgent: string | null;
