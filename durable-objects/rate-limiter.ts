@@ -8,17 +8,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 
-export interface RateLimitResult {
-  allowed: boolean;
-  /** The bucket reported: the refusing one (longest wait), or when allowed the one with the fewest tokens left. */
-  bucket?: string;
-  limit: number;
-  remaining: number;
-  /** Seconds until the bucket is full again. */
-  resetSeconds: number;
-  /** Seconds until one token is available (0 when allowed). */
-  retryAfterSeconds: number;
-}
+import type { BucketRequest, RateLimitResult } from "../src/ports";
+
+export type { BucketRequest, RateLimitResult } from "../src/ports";
 
 /** Pure token-bucket step, exported for unit tests. */
 export function takeToken(
@@ -41,12 +33,6 @@ export function takeToken(
   };
 }
 
-export interface BucketRequest {
-  /** Bucket name inside this object, e.g. `key:<id>`, `tenant`, `expensive:user:<id>`. */
-  name: string;
-  limit: number;
-  windowMs?: number;
-}
 
 type BucketState = { tokens: number; updatedMs: number };
 

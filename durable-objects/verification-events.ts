@@ -8,18 +8,13 @@
  * tenant (slots leased from the tenant's RateLimiter object, released on close, expiring on their own); a
  * stream with no event for `IDLE_MS` closes, and none stays open past `MAX_STREAM_MS`. A client resumes with
  * `Last-Event-ID`, and every resume is a new request, so its credentials and tenant are checked again.
- * Refusals are 429 responses with a JSON body `{scope, limit}` (see src/lib/event-streams.ts).
+ * Refusals are 429 responses with a JSON body `{scope, limit}` (see src/adapters/durable-objects/status-events.ts).
  */
 import { DurableObject } from "cloudflare:workers";
 
-export interface StatusEvent {
-  seq: number;
-  verification_id: string;
-  from: string | null;
-  status: string;
-  reason: string | null;
-  at: string;
-}
+import type { StatusEvent } from "../src/ports";
+
+export type { StatusEvent } from "../src/ports";
 
 const FINAL = new Set(["verified", "not_verified", "error"]);
 const encoder = new TextEncoder();
