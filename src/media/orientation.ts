@@ -4,10 +4,12 @@
  * Anything missing or unreadable → 1 (as stored).
  */
 import ExifReader from "exifreader";
+import { xmpDomParser } from "../imaging/xml";
 
 export function imageOrientation(bytes: Uint8Array): number {
   try {
-    const tags = ExifReader.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    // The XML parser is passed so an XMP packet is parsed instead of warned about (workerd has no DOMParser).
+    const tags = ExifReader.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, { domParser: xmpDomParser });
     const value = tags.Orientation?.value;
     return typeof value === "number" && value >= 1 && value <= 8 ? value : 1;
   } catch {
