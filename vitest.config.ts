@@ -12,6 +12,7 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { generateDevSecrets } from "./scripts/dev-secrets.mjs";
+import { docgenBinding } from "./test/docgen-binding.mjs";
 
 const root = path.dirname(new URL(import.meta.url).pathname);
 
@@ -53,6 +54,8 @@ export default defineConfig(async () => {
                 // Test-only: serves the ONNX files of the installed model package to test/setup.ts,
                 // which stores them in the local R2 MODELS bucket exactly as scripts/models.mjs does for dev.
                 serviceBindings: {
+                  // Test-only: generated identity documents (scripts/docgen, in Node) for the forensics tests.
+                  DOCGEN: docgenBinding,
                   MODEL_FILES: async (request: Request) => {
                     const name = new URL(request.url).pathname.slice(1);
                     if (!/^[a-z0-9_]+\.onnx$/.test(name)) return new Response("bad name", { status: 400 });

@@ -15,5 +15,5 @@ if (!name || !benches.includes(name)) {
   console.error(`usage: npm run bench -- <name> [args]\nbenches: ${benches.join(", ")}`);
   process.exit(name ? 2 : 0);
 }
-const run = spawnSync(process.execPath, [path.join(here, name, "run.mjs"), ...args], { stdio: "inherit" });
+const run = spawnSync(process.execPath, ["--expose-gc", path.join(here, name, "run.mjs"), ...args], { stdio: "inherit" });
 process.exit(run.status ?? 1);

@@ -9,6 +9,7 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       /** Test-only service binding (vitest.config.ts) serving the ONNX model files from node_modules. */
       MODEL_FILES: Fetcher;
+      DOCGEN: Fetcher;
     }
   }
 }

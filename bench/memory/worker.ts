@@ -59,7 +59,7 @@ async function load(env: Env, key: string, kind: MediaInput["kind"]): Promise<Me
   return { kind, bytes, contentType: "image/jpeg", sha256 };
 }
 
-const emptyGallery = { faces: async () => [], documentNumberReuse: async () => [] };
+const emptyGallery = { faces: async () => [], documentNumberReuse: async () => [], documentImages: async () => [] };
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {

@@ -261,6 +261,23 @@ export const faceEmbeddings = sqliteTable(
   (t) => [index("face_embeddings_tenant_idx").on(t.tenantId)],
 );
 
+/**
+ * The perceptual hash of each decided live verification's document image (64 bits, AES-GCM encrypted per tenant
+ * like embeddings: it links photos of one document), searched by the document_duplicates layer within the tenant
+ * and mode; erased with the verification and after retention_days.
+ */
+export const documentImages = sqliteTable(
+  "document_images",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    verificationId: text("verification_id").notNull().references(() => verifications.id, { onDelete: "cascade" }),
+    phashEnc: text("phash_enc").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("document_images_tenant_idx").on(t.tenantId)],
+);
+
 export const webhookEndpoints = sqliteTable(
   "webhook_endpoints",
   {

@@ -39,7 +39,27 @@ export const FINDING_CODES = [
   "RETURNING_APPLICANT",
   "NO_DUPLICATE_FACE",
   "FACE_SEARCH_SKIPPED",
-  // document checks (forensics, reading, registry, geo: later layers)
+  // exif (the document photo's metadata)
+  "EXIF_EDITED",
+  "EXIF_DATE_MISMATCH",
+  "EXIF_THUMBNAIL_MISMATCH",
+  "EXIF_MISSING",
+  "EXIF_CONSISTENT",
+  // jpeg (the file's structure and compression history)
+  "JPEG_DOUBLE_COMPRESSED",
+  "JPEG_EDITOR_TABLES",
+  "JPEG_STRUCTURE_ANOMALY",
+  "JPEG_MEASURES",
+  "NOT_A_JPEG",
+  // ela, copy_move (pixels: error levels, clones, the portrait's boundary)
+  "DOC_TAMPER_SUSPECTED",
+  "ELA_MEASURES",
+  "NO_CLONE_FOUND",
+  "PORTRAIT_BOUNDARY_CONSISTENT",
+  // document_duplicates (the same document image seen before)
+  "DUPLICATE_DOCUMENT_IMAGE",
+  "NO_DUPLICATE_DOCUMENT_IMAGE",
+  // document checks (reading, registry, geo: later layers)
   "DOCUMENT_EXPIRED",
   "REGISTRY_MISMATCH",
   // test mode

@@ -7,7 +7,13 @@ import type { ChallengeStep } from "../face/challenge";
 import type { FaceEngine } from "../face/engine";
 import { Analyses, biometricLayers } from "./layers/biometrics";
 import type { Gallery } from "./layers/biometrics";
+import { copyMoveLayer } from "./layers/copy-move";
+import type { PortraitLocator } from "./layers/copy-move";
+import { documentDuplicatesLayer } from "./layers/document-duplicates";
+import { elaLayer } from "./layers/ela";
+import { exifLayer } from "./layers/exif";
 import { intakeLayer } from "./layers/intake";
+import { JpegEvidence, jpegLayer } from "./layers/jpeg";
 import type { DecodedImages } from "./images";
 import type { Layer } from "./types";
 
@@ -25,10 +31,23 @@ export interface RunContext {
   challenge: { steps: ChallengeStep[]; mirrored: boolean } | null;
 }
 
-export const LIVE_LAYER_NAMES = ["intake", "face", "liveness", "duplicates"] as const;
+export const LIVE_LAYER_NAMES = ["intake", "exif", "jpeg", "ela", "copy_move", "face", "liveness", "duplicates", "document_duplicates"] as const;
 
-export function livePipeline(deps: LayerDeps, run: RunContext): { layers: Layer[]; analyses: Analyses | null } {
-  if (!deps.engine) return { layers: [intakeLayer], analyses: null };
-  const analyses = new Analyses(deps.engine, run.images);
-  return { layers: [intakeLayer, ...biometricLayers({ engine: deps.engine, gallery: run.gallery, challenge: run.challenge }, analyses)], analyses };
+export interface LivePipeline {
+  layers: Layer[];
+  /** The face engine's per-run analyses (null without an engine): the selfie embedding is stored from it. */
+  analyses: Analyses | null;
+  /** The document image's perceptual hash once the run is over (stored for later duplicate searches). */
+  documentHash: () => string | null;
+}
+
+export function livePipeline(deps: LayerDeps, run: RunContext): LivePipeline {
+  const analyses = deps.engine ? new Analyses(deps.engine, run.images) : null;
+  // The forensic layers look at the portrait where the face engine found it on the document (shared analysis).
+  const portrait: PortraitLocator | undefined = analyses ? async (media) => (await analyses.of(media))?.faces[0]?.box ?? null : undefined;
+  const jpeg = new JpegEvidence();
+  const documentDuplicates = documentDuplicatesLayer(run.gallery);
+  const forensics = [exifLayer, jpegLayer(jpeg), elaLayer(jpeg, portrait), copyMoveLayer(portrait)];
+  const biometrics = deps.engine && analyses ? biometricLayers({ engine: deps.engine, gallery: run.gallery, challenge: run.challenge }, analyses) : [];
+  return { layers: [intakeLayer, ...forensics, ...biometrics, documentDuplicates], analyses, documentHash: documentDuplicates.hash };
 }

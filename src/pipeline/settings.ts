@@ -28,11 +28,32 @@ export const DecisionSettingsSchema = z.object({
 
 export type DecisionSettings = z.infer<typeof DecisionSettingsSchema>;
 
+/**
+ * The defaults, and why (README.md, "Reason codes", says the same per code):
+ * - Document forensics never reject on their own: published pixel detectors miss about half of forged IDs and a
+ *   false alarm costs a tenant a genuine customer, so a localised tamper region, a clone, a substituted portrait, an
+ *   editor's name or tables in the file, an embedded thumbnail of another picture and a document image seen under
+ *   another name send the case to a reviewer (who sees the heatmap); double compression and date disagreements only
+ *   add risk (messengers and gallery apps re-save photos legitimately).
+ * - The face, liveness and duplicate layers weigh most; each forensic layer weighs 1–2, so a clean file does not
+ *   dilute a doubtful face much.
+ */
 export const DEFAULT_SETTINGS: DecisionSettings = {
-  layer_weights: { intake: 1, exif: 1, ela: 1, face: 4, liveness: 3, vision: 1, duplicates: 3, geo: 1, mrz: 2, registry: 2 },
+  layer_weights: { intake: 1, exif: 1, jpeg: 1, ela: 2, copy_move: 2, face: 4, liveness: 3, vision: 1, duplicates: 3, document_duplicates: 2, geo: 1, mrz: 2, registry: 2 },
   thresholds: { verified_max: 30, reject_min: 70 },
   hard_fail_codes: ["NO_FACE", "FACE_MISMATCH", "SPOOF_SUSPECTED", "IMAGE_UNREADABLE", "DOCUMENT_EXPIRED", "REGISTRY_MISMATCH"],
-  review_codes: ["MULTIPLE_FACES", "DUPLICATE_FACE", "DUPLICATE_DOCUMENT", "PROCESSING_FAILED", "CHALLENGE_FAILED"],
+  review_codes: [
+    "MULTIPLE_FACES",
+    "DUPLICATE_FACE",
+    "DUPLICATE_DOCUMENT",
+    "PROCESSING_FAILED",
+    "CHALLENGE_FAILED",
+    "DOC_TAMPER_SUSPECTED",
+    "EXIF_EDITED",
+    "EXIF_THUMBNAIL_MISMATCH",
+    "JPEG_EDITOR_TABLES",
+    "DUPLICATE_DOCUMENT_IMAGE",
+  ],
   retention_days: 30,
   abandoned_after_days: 7,
 };

@@ -10,7 +10,7 @@
 import { eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Services } from "../app/services";
-import { artifacts, auditEvents, faceEmbeddings, idempotencyKeys, layerResults, media, outbox, reviews, verifications } from "../db/schema";
+import { artifacts, auditEvents, documentImages, faceEmbeddings, idempotencyKeys, layerResults, media, outbox, reviews, verifications } from "../db/schema";
 import { log } from "../lib/log";
 import type { Finding } from "../pipeline/types";
 import type { Principal, RequestMeta } from "../types";
@@ -26,6 +26,7 @@ export interface Erased {
   media_rows: number;
   evidence_files: number;
   face_embeddings: number;
+  document_image_hashes: number;
   review_notes: number;
   idempotency_records: number;
 }
@@ -41,10 +42,11 @@ const PERSONAL_COLUMNS = [
 
 export async function eraseVerification(s: Services, principal: Principal | null, v: VerificationRow, meta: Partial<RequestMeta> = {}): Promise<Erased> {
   const now = s.now();
-  const [mediaRows, evidenceRows, faces, reviewRows, idem, layers] = await s.db.batch([
+  const [mediaRows, evidenceRows, faces, documentHashes, reviewRows, idem, layers] = await s.db.batch([
     s.db.select({ id: media.id }).from(media).where(eq(media.verificationId, v.id)),
     s.db.select({ id: artifacts.id }).from(artifacts).where(eq(artifacts.verificationId, v.id)),
     s.db.select({ id: faceEmbeddings.id }).from(faceEmbeddings).where(eq(faceEmbeddings.verificationId, v.id)),
+    s.db.select({ id: documentImages.id }).from(documentImages).where(eq(documentImages.verificationId, v.id)),
     s.db.select({ id: reviews.id, reason: reviews.reason }).from(reviews).where(eq(reviews.verificationId, v.id)),
     s.db.select({ key: idempotencyKeys.key }).from(idempotencyKeys).where(eq(idempotencyKeys.resourceId, v.id)),
     s.db.select({ id: layerResults.id, findings: layerResults.findings }).from(layerResults).where(eq(layerResults.verificationId, v.id)),
@@ -60,6 +62,7 @@ export async function eraseVerification(s: Services, principal: Principal | null
   const statements: BatchItem<"sqlite">[] = [
     s.db.update(verifications).set(cleared).where(eq(verifications.id, v.id)),
     s.db.delete(faceEmbeddings).where(eq(faceEmbeddings.verificationId, v.id)),
+    s.db.delete(documentImages).where(eq(documentImages.verificationId, v.id)),
     s.db.delete(media).where(eq(media.verificationId, v.id)),
     s.db.delete(artifacts).where(eq(artifacts.verificationId, v.id)),
     s.db.update(reviews).set({ reason: null }).where(eq(reviews.verificationId, v.id)),
@@ -82,6 +85,7 @@ export async function eraseVerification(s: Services, principal: Principal | null
     media_rows: mediaRows.length,
     evidence_files: evidenceRows.length,
     face_embeddings: faces.length,
+    document_image_hashes: documentHashes.length,
     review_notes: reviewRows.filter((r) => r.reason !== null).length,
     idempotency_records: idem.length,
   };

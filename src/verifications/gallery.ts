@@ -3,11 +3,13 @@
  * verifications never meet live ones). Face embeddings are stored AES-GCM encrypted per tenant (face_embeddings,
  * written with the decision in src/verifications/processing.ts) for verified and in-review applicants and searched
  * only among verified ones; a match is a duplicate only when the earlier applicant declared another name or birth
- * date. Brute force over the tenant's faces; README.md says how this moves to a vector index at scale.
+ * date. Document images' perceptual hashes (document_images, encrypted the same way) are kept for every decided
+ * live verification and compared with all of the tenant's others of the same mode. Brute force over the tenant's
+ * rows; README.md says how this moves to a vector index at scale.
  */
 import { and, eq, isNull, ne } from "drizzle-orm";
 import type { Services } from "../app/services";
-import { faceEmbeddings, verifications } from "../db/schema";
+import { documentImages, faceEmbeddings, verifications } from "../db/schema";
 import { fromBase64Url } from "../lib/encoding";
 import { embeddingFromBytes } from "../face/duplicates";
 import type { Gallery } from "../pipeline/layers/biometrics";
@@ -45,6 +47,14 @@ export function d1Gallery(s: Services, v: VerificationRow, declared: DeclaredDat
         .where(and(eq(verifications.tenantId, v.tenantId), eq(verifications.mode, v.mode), eq(verifications.documentNumberHash, v.documentNumberHash), ne(verifications.id, v.id), isNull(verifications.erasedAt)))
         .limit(50);
       return Promise.all(rows.map(async (r) => ({ verificationId: r.id, sameApplicant: await sameApplicant(r) })));
+    },
+    async documentImages() {
+      const rows = await s.db
+        .select({ verificationId: documentImages.verificationId, phashEnc: documentImages.phashEnc, tenantId: verifications.tenantId, applicantEnc: verifications.applicantEnc })
+        .from(documentImages)
+        .innerJoin(verifications, eq(verifications.id, documentImages.verificationId))
+        .where(and(eq(documentImages.tenantId, v.tenantId), eq(verifications.tenantId, v.tenantId), eq(verifications.mode, v.mode), ne(documentImages.verificationId, v.id), isNull(verifications.erasedAt)));
+      return Promise.all(rows.map(async (r) => ({ verificationId: r.verificationId, hash: await s.crypto.decrypt(v.tenantId, r.phashEnc), sameApplicant: await sameApplicant(r) })));
     },
   };
 }

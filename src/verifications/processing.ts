@@ -9,7 +9,7 @@
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Services } from "../app/services";
-import { artifacts, faceEmbeddings, layerResults, verifications } from "../db/schema";
+import { artifacts, documentImages, faceEmbeddings, layerResults, verifications } from "../db/schema";
 import type { ChallengeStep } from "../face/challenge";
 import type { FaceEngine } from "../face/engine";
 import { embeddingToBytes } from "../face/duplicates";
@@ -22,7 +22,7 @@ import { decide } from "../pipeline/decision";
 import { decodeOnce } from "../pipeline/images";
 import { livePipeline } from "../pipeline/registry";
 import { runPipeline } from "../pipeline/run";
-import { sandboxLayer, sandboxOutcome } from "../pipeline/sandbox";
+import { sandboxDecision, sandboxLayer } from "../pipeline/sandbox";
 import type { LayerResult } from "../pipeline/types";
 import type { Clock, MediaStore, VerificationJob } from "../ports";
 import { d1Gallery } from "./gallery";
@@ -99,13 +99,11 @@ export async function processJob(s: Services, job: VerificationJob, deps: { engi
   const test = v.mode === "test";
   const issued = v.challenge as { steps?: ChallengeStep[]; mirrored?: boolean } | null;
   const challenge = issued?.steps?.length ? { steps: issued.steps, mirrored: issued.mirrored ?? false } : null;
-  const pipeline = test ? { layers: [sandboxLayer], analyses: null } : livePipeline({ engine: deps.engine }, { gallery: d1Gallery(s, v, declared), challenge, images: ctx.images });
+  const pipeline = test ? { layers: [sandboxLayer], analyses: null, documentHash: () => null } : livePipeline({ engine: deps.engine }, { gallery: d1Gallery(s, v, declared), challenge, images: ctx.images });
   const results = await runPipeline(pipeline.layers, inputs, ctx);
 
   const { version, settings } = await s.settings.get(v.tenantId);
-  const outcome = test
-    ? { decision: sandboxOutcome(declared.lastName), risk_score: results[0]?.score ?? 0, reasons: results.flatMap((r) => r.findings.map((f) => f.code)) }
-    : decide(results, settings);
+  const outcome = test ? sandboxDecision(declared.lastName, results, settings) : decide(results, settings);
   const to = outcome.decision as Status;
   const now = s.now();
 
@@ -123,6 +121,11 @@ export async function processJob(s: Services, job: VerificationJob, deps: { engi
     const embeddingEnc = await s.crypto.encrypt(v.tenantId, toBase64Url(embeddingToBytes(embedding)));
     rows.push({ table: faceEmbeddings, values: { id: newId("emb", now), tenantId: v.tenantId, verificationId: v.id, embeddingEnc, createdAt: now } });
   }
+  // Every decided live document image feeds the tenant's document-image duplicate search (whatever the outcome).
+  const documentHash = pipeline.documentHash();
+  if (documentHash) {
+    rows.push({ table: documentImages, values: { id: newId("dim", now), tenantId: v.tenantId, verificationId: v.id, phashEnc: await s.crypto.encrypt(v.tenantId, documentHash), createdAt: now } });
+  }
   const decided = await commitTransition(s, v, {
     cause: "decide",
     to,
@@ -134,6 +137,7 @@ export async function processJob(s: Services, job: VerificationJob, deps: { engi
       sql`delete from ${layerResults} where ${layerResults.verificationId} = ${v.id} and ${guard}`,
       sql`delete from ${artifacts} where ${artifacts.verificationId} = ${v.id} and ${guard}`,
       sql`delete from ${faceEmbeddings} where ${faceEmbeddings.verificationId} = ${v.id} and ${guard}`,
+      sql`delete from ${documentImages} where ${documentImages.verificationId} = ${v.id} and ${guard}`,
     ],
     rows,
   });

@@ -46,6 +46,7 @@ export async function deletionReceipt(s: Services, v: VerificationRow, erased: E
     media_rows_deleted: erased.media_rows,
     evidence_files_deleted: erased.evidence_files,
     face_embeddings_deleted: erased.face_embeddings,
+    document_image_hashes_deleted: erased.document_image_hashes,
     review_notes_erased: erased.review_notes,
     idempotency_records_deleted: erased.idempotency_records,
   };

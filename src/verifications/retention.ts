@@ -7,7 +7,7 @@
  */
 import { and, eq, inArray, isNull, lt } from "drizzle-orm";
 import type { Services } from "../app/services";
-import { artifacts, faceEmbeddings, layerResults, media, tenants, verifications } from "../db/schema";
+import { artifacts, documentImages, faceEmbeddings, layerResults, media, tenants, verifications } from "../db/schema";
 import type { LayerName } from "../pipeline/codes";
 import type { Finding } from "../pipeline/types";
 import { eraseAll } from "./erasure";
@@ -22,13 +22,14 @@ export interface RetentionRun {
   media: number;
   evidence: number;
   embeddings: number;
+  documentHashes: number;
   abandoned: number;
   idempotency: number;
 }
 
 export async function runRetention(s: Services, pageSize = 200): Promise<RetentionRun> {
   const all = await s.db.select({ id: tenants.id }).from(tenants);
-  const run: RetentionRun = { tenants: all.length, media: 0, evidence: 0, embeddings: 0, abandoned: 0, idempotency: 0 };
+  const run: RetentionRun = { tenants: all.length, media: 0, evidence: 0, embeddings: 0, documentHashes: 0, abandoned: 0, idempotency: 0 };
   for (const t of all) {
     const { settings } = await s.settings.get(t.id);
     const cutoff = s.now() - settings.retention_days * DAY_MS;
@@ -51,6 +52,8 @@ export async function runRetention(s: Services, pageSize = 200): Promise<Retenti
     }
     const faces = await s.db.delete(faceEmbeddings).where(and(eq(faceEmbeddings.tenantId, t.id), lt(faceEmbeddings.createdAt, cutoff))).returning({ id: faceEmbeddings.id });
     run.embeddings += faces.length;
+    const documents = await s.db.delete(documentImages).where(and(eq(documentImages.tenantId, t.id), lt(documentImages.createdAt, cutoff))).returning({ id: documentImages.id });
+    run.documentHashes += documents.length;
     const abandoned = await s.db
       .select()
       .from(verifications)

@@ -142,7 +142,10 @@ export function memoryOutbox(opts: { failOn?: "stage" | "commit" | "flush"; cloc
  * A gallery twin for the duplicates layer: earlier applicants held in arrays. `fail` makes every search throw (the
  * job must retry, not decide without the search).
  */
-export function memoryGallery(entries: { faces?: GalleryFace[]; documentReuse?: { verificationId: string; sameApplicant: boolean }[] } = {}, opts: { fail?: boolean } = {}): Gallery {
+export function memoryGallery(
+  entries: { faces?: GalleryFace[]; documentReuse?: { verificationId: string; sameApplicant: boolean }[]; documentImages?: { verificationId: string; hash: string; sameApplicant: boolean }[] } = {},
+  opts: { fail?: boolean } = {},
+): Gallery {
   return {
     async faces() {
       if (opts.fail) throw new InjectedFault("gallery faces");
@@ -151,6 +154,10 @@ export function memoryGallery(entries: { faces?: GalleryFace[]; documentReuse?: 
     async documentNumberReuse() {
       if (opts.fail) throw new InjectedFault("gallery documents");
       return entries.documentReuse ?? [];
+    },
+    async documentImages() {
+      if (opts.fail) throw new InjectedFault("gallery document images");
+      return entries.documentImages ?? [];
     },
   };
 }

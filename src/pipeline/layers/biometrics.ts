@@ -28,6 +28,8 @@ export interface Gallery {
   faces(): Promise<GalleryFace[]>;
   /** Other verifications of the tenant that declared the same document number. */
   documentNumberReuse(): Promise<{ verificationId: string; sameApplicant: boolean }[]>;
+  /** Perceptual hashes (16 hex digits) of the document images of the tenant's other decided verifications of this mode. */
+  documentImages(): Promise<{ verificationId: string; hash: string; sameApplicant: boolean }[]>;
 }
 
 export interface BiometricDeps {

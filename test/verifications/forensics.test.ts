@@ -1,0 +1,148 @@
+/**
+ * Document forensics through the API, on generated identity cards (scripts/docgen via the DOCGEN binding): a
+ * phone-like photo of a card whose portrait is the selfie's person, and the same photo edited the way a forger
+ * would. The genuine twin must end `verified`; an editor's save must say so; a re-typed field or a pasted portrait
+ * must be flagged with a heatmap that shows where; the same document image under another name is found in the
+ * tenant and never across tenants.
+ */
+import { SELF, env } from "cloudflare:test";
+import { PhotonImage } from "@cf-wasm/photon";
+import { beforeAll, describe, expect, it } from "vitest";
+import { call } from "../helpers/http";
+import type { TenantFixture } from "../helpers/identity";
+import { apiKeyHeader, bearer, createApiKey, registerTenant } from "../helpers/identity";
+import { selfiePortrait } from "../helpers/portraits";
+import { createBody, createVerification, upload, waitForFinal } from "../helpers/verifications";
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+interface Generated {
+  bytes: Uint8Array;
+  truth: { box?: Box | null; type?: string };
+}
+
+async function generated(path: string): Promise<Generated> {
+  const res = await env.DOCGEN.fetch(`http://docgen${path}`);
+  if (!res.ok) throw new Error(`docgen ${path}: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { bytes: string; truth: Generated["truth"] };
+  return { bytes: Uint8Array.from(atob(body.bytes), (c) => c.charCodeAt(0)), truth: body.truth };
+}
+
+let tenant: TenantFixture;
+let key: Record<string, string>;
+
+beforeAll(async () => {
+  tenant = await registerTenant();
+  key = apiKeyHeader((await createApiKey(tenant.accessToken)).key);
+});
+
+type Result = { id: string; status: string; reasons: string[]; layers: Record<string, { status: string; findings: { code: string; data?: Record<string, unknown> }[] }>; evidence: { name: string; url: string }[] };
+
+async function verify(document: Uint8Array, headers = key, applicant?: Record<string, string>, number = "T22000129"): Promise<Result> {
+  const body = createBody({ ...(applicant ? { applicant } : {}), document: { type: "id_card", number, issuing_country: "NL", expiry_date: "2032-02-18" } });
+  const { id } = await createVerification(headers, body);
+  await upload(headers, id, "document_front", document);
+  await upload(headers, id, "selfie", selfiePortrait());
+  await call(`/v1/verifications/${id}/submit`, { method: "POST", headers });
+  return (await waitForFinal(headers, id, 90_000)) as Result;
+}
+
+const codes = (r: Result, layer: string) => r.layers[layer]?.findings.map((f) => f.code) ?? [];
+
+/** Mean heat (0..1, from the black→red→yellow colour map) inside and outside a box given in document pixels. */
+function heatInside(png: Uint8Array, box: Box, docWidth: number) {
+  const img = PhotonImage.new_from_byteslice(png);
+  try {
+    const width = img.get_width();
+    const height = img.get_height();
+    const px = img.get_raw_pixels();
+    const k = width / docWidth;
+    const [x0, y0, x1, y1] = [box.x * k, box.y * k, (box.x + box.width) * k, (box.y + box.height) * k];
+    let inside = 0;
+    let nIn = 0;
+    let outside = 0;
+    let nOut = 0;
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) {
+        const o = (y * width + x) * 4;
+        const heat = (px[o] + px[o + 1]) / 510;
+        if (x >= x0 && x < x1 && y >= y0 && y < y1) (inside += heat), nIn++;
+        else (outside += heat), nOut++;
+      }
+    return { inside: inside / nIn, outside: outside / nOut, width, height };
+  } finally {
+    img.free();
+  }
+}
+
+describe("document forensics through the API", () => {
+  it("the genuine phone photo of the card ends verified, with every forensic layer run and its ELA heatmap listed", async () => {
+    const genuine = await generated("/genuine?seed=11");
+    const v = await verify(genuine.bytes);
+    expect(v.status, JSON.stringify(v.reasons)).toBe("verified");
+    for (const layer of ["exif", "jpeg", "ela", "copy_move", "document_duplicates"]) expect(v.layers[layer]?.status, layer).toBe("passed");
+    expect(codes(v, "exif")).toContain("EXIF_CONSISTENT");
+    expect(v.evidence.map((e) => e.name)).toEqual(expect.arrayContaining(["ela", "face_document", "face_selfie"]));
+  });
+
+  it("a document re-saved by an editor with its Software tag → EXIF_EDITED and JPEG_EDITOR_TABLES, sent to review", async () => {
+    const edited = await generated("/tamper?seed=12&type=editor_resave");
+    const v = await verify(edited.bytes);
+    expect(v.reasons).toContain("EXIF_EDITED");
+    expect(v.reasons).toContain("JPEG_EDITOR_TABLES");
+    expect(v.status).toBe("manual_review");
+  });
+
+  it("a re-typed birth date → DOC_TAMPER_SUSPECTED, not verified, and the served heatmap is ≥ 3× hotter inside the edit", async () => {
+    const forged = await generated("/tamper?seed=13&type=alter_text&exif=stripped&editor=save-as-12");
+    const v = await verify(forged.bytes);
+    expect(v.reasons).toContain("DOC_TAMPER_SUSPECTED");
+    expect(v.status).not.toBe("verified");
+    const finding = v.layers.ela.findings.find((f) => f.code === "DOC_TAMPER_SUSPECTED")!;
+    expect(finding.data).toMatchObject({ kind: "error_level" });
+
+    const res = await SELF.fetch(`https://api.test/v1/verifications/${v.id}/evidence/ela`, { headers: bearer(tenant.accessToken) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toBe("image/png");
+    const png = new Uint8Array(await res.arrayBuffer());
+    const heat = heatInside(png, forged.truth.box!, 1600);
+    expect(heat.width / heat.height).toBeCloseTo(1600 / 1200, 1);
+    expect(heat.inside).toBeGreaterThanOrEqual(3 * heat.outside);
+  });
+
+  it("a pasted portrait → DOC_TAMPER_SUSPECTED and the case does not end verified", async () => {
+    const forged = await generated("/tamper?seed=14&type=paste_portrait&exif=kept&editor=save-as-10");
+    const v = await verify(forged.bytes);
+    expect(v.reasons).toContain("DOC_TAMPER_SUSPECTED");
+    expect(v.status).not.toBe("verified");
+  });
+
+  it("the same document image under another name → DUPLICATE_DOCUMENT_IMAGE in the tenant; another tenant sees nothing", async () => {
+    const genuine = await generated("/genuine?seed=15");
+    const first = await verify(genuine.bytes, key, undefined, "DOC0000015");
+    expect(codes(first, "document_duplicates")).toContain("NO_DUPLICATE_DOCUMENT_IMAGE");
+    // Same picture, another applicant and another declared number: only the image gives it away.
+    const second = await verify(genuine.bytes, key, { first_name: "Other", last_name: "Person", date_of_birth: "1979-02-03", country: "NL" }, "DOC0000016");
+    expect(second.reasons).toContain("DUPLICATE_DOCUMENT_IMAGE");
+    const dup = second.layers.document_duplicates.findings.find((f) => f.code === "DUPLICATE_DOCUMENT_IMAGE")!;
+    expect(dup.data?.verification_ids).toContain(first.id);
+    expect(second.status).toBe("manual_review");
+
+    const elsewhere = await registerTenant();
+    const otherKey = apiKeyHeader((await createApiKey(elsewhere.accessToken)).key);
+    const third = await verify(genuine.bytes, otherKey, { first_name: "Third", last_name: "Person", date_of_birth: "1970-01-01", country: "NL" }, "DOC0000017");
+    expect(third.reasons).not.toContain("DUPLICATE_DOCUMENT_IMAGE");
+    expect(codes(third, "document_duplicates")).toContain("NO_DUPLICATE_DOCUMENT_IMAGE");
+  });
+
+  it("test mode forces a forensic code by last name, decided by the tenant's rules", async () => {
+    const testKey = apiKeyHeader((await createApiKey(tenant.accessToken, { mode: "test" })).key);
+    const v = await verify((await generated("/genuine?seed=11")).bytes, testKey, { first_name: "Ada", last_name: "DOC_TAMPER_SUSPECTED", date_of_birth: "1990-01-01", country: "NL" });
+    expect(v.status).toBe("manual_review");
+    expect(v.reasons).toContain("DOC_TAMPER_SUSPECTED");
+  });
+});
