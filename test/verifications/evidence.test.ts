@@ -94,12 +94,13 @@ describe("signed receipts", () => {
 describe("erasure", () => {
   it("DELETE removes every personal field and every R2 object, and returns a verifiable deletion receipt", async () => {
     const v = await decided(createBody({ applicant: { first_name: "Zebulon", last_name: "Quixotic", date_of_birth: "1971-03-04", country: "FR", email: "zq@example.org" }, document: { type: "passport", number: "ZQ7654321" } }));
-    expect((await env.MEDIA.list({ prefix: `tenants/${tenant.tenantId}/verifications/${v.id}/` })).objects.length).toBe(2);
+    // The two uploads and the ELA heatmap of the document.
+    expect((await env.MEDIA.list({ prefix: `tenants/${tenant.tenantId}/verifications/${v.id}/` })).objects.length).toBe(3);
 
     const res = await call(`/v1/verifications/${v.id}`, { method: "DELETE", headers: key });
     expect(res.status).toBe(200);
     const { payload } = await verifyReceipt(res.data.receipt);
-    expect(payload).toMatchObject({ typ: "deletion_receipt", verification_id: v.id, r2_objects_deleted: 2 });
+    expect(payload).toMatchObject({ typ: "deletion_receipt", verification_id: v.id, r2_objects_deleted: 3, evidence_files_deleted: 1 });
 
     expect((await env.MEDIA.list({ prefix: `tenants/${tenant.tenantId}/verifications/${v.id}/` })).objects).toHaveLength(0);
     const row = await env.DB.prepare("SELECT * FROM verifications WHERE id = ?").bind(v.id).first<Record<string, unknown>>();
@@ -126,9 +127,10 @@ describe("erasure", () => {
 });
 
 describe("retention", () => {
-  it("the daily job deletes raw media past the tenant's retention and keeps the result", async () => {
+  it("the daily job deletes raw media and evidence files past the tenant's retention and keeps the result", async () => {
     const v = await decided();
     await env.DB.prepare("UPDATE media SET created_at = ? WHERE verification_id = ?").bind(Date.now() - 31 * 86_400_000, v.id).run();
+    await env.DB.prepare("UPDATE artifacts SET created_at = ? WHERE verification_id = ?").bind(Date.now() - 31 * 86_400_000, v.id).run();
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ cron: "0 3 * * *", scheduledTime: Date.now() }), env, ctx);
     await waitOnExecutionContext(ctx);

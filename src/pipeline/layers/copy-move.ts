@@ -6,7 +6,7 @@
  */
 import type { Rect } from "../../face/image";
 import { findClones } from "../../imaging/copy-move";
-import { portraitBoundary } from "../../imaging/portrait-boundary";
+import { portraitBoundary, portraitRegion } from "../../imaging/portrait-boundary";
 import type { Finding, Layer, MediaInput } from "../types";
 import { timed } from "../types";
 import { documentImages, sideLabel, verdict } from "./exif";
@@ -19,6 +19,9 @@ export type PortraitLocator = (media: MediaInput) => Promise<Rect | null>;
  * and genuine documents at most 0.983 (repeated printed words over a background that repeats at the same shift).
  */
 export const CLONE_MIN_SCORE = 0.99;
+
+/** The portrait boundary is only examined when the printed portrait covers at most this share of the image. */
+export const MAX_PORTRAIT_SHARE = 0.35;
 
 export function copyMoveLayer(portrait?: PortraitLocator): Layer {
   return {
@@ -45,8 +48,11 @@ export function copyMoveLayer(portrait?: PortraitLocator): Layer {
                 data: { kind: "clone", media: side, score: round(clones.score), regions: reported.slice(0, 5).map((r) => ({ source: toSource(r.source), target: toSource(r.target), correlation: round(r.correlation) })) },
               });
             else findings.push({ code: "NO_CLONE_FOUND", severity: "info", message: `No copied region found in the ${side}`, data: { media: side, score: round(clones.score) } });
-            if (face) {
-              const box = { x: face.x * img.scale, y: face.y * img.scale, width: face.width * img.scale, height: face.height * img.scale };
+            const box = face ? { x: face.x * img.scale, y: face.y * img.scale, width: face.width * img.scale, height: face.height * img.scale } : null;
+            const region = box ? portraitRegion(box, img.image.width, img.image.height) : null;
+            // A portrait that fills most of the picture is a photo of a face, not a card with a printed portrait:
+            // there is no card around it to compare with.
+            if (box && region && (region.width * region.height) / (img.image.width * img.image.height) <= MAX_PORTRAIT_SHARE) {
               const boundary = portraitBoundary(img.image, box);
               const data = { media: side, score: round(boundary.score), inside: boundary.inside, ring: boundary.ring, edge_strength: round(boundary.edgeStrength), face_box: face };
               if (boundary.suspicious) findings.push({ code: "DOC_TAMPER_SUSPECTED", severity: "critical", message: `The portrait on the ${side} differs in sharpness or noise from the card around it (photo substitution?)`, data: { kind: "portrait_boundary", ...data } });

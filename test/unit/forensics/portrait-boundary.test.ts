@@ -134,8 +134,12 @@ async function encode(image: Rgba, quality: number): Promise<Buffer> {
 }
 
 
-/** Pastes another face photo (cropped to fit, sharp and clean) over the printed portrait. */
-async function substitute(image: Rgba, rect: Rect, sample: number): Promise<Rgba> {
+/**
+ * Pastes another face photo (cropped to fit, sharp and clean) over the printed portrait and its blurred border (the
+ * rectangle grown by 3 px, as a forger covers the old photo completely; the generator pastes over its bounding box).
+ */
+async function substitute(image: Rgba, printed: Rect, sample: number): Promise<Rgba> {
+  const rect = { x: printed.x - 3, y: printed.y - 3, width: printed.width + 6, height: printed.height + 6 };
   const { data } = await sharp(demo(sample)).resize(rect.width, rect.height, { fit: "cover", position: "attention" }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   const out = new Uint8Array(image.data);
   for (let y = 0; y < rect.height; y++) out.set(data.subarray(y * rect.width * 4, (y + 1) * rect.width * 4), ((rect.y + y) * image.width + rect.x) * 4);
@@ -178,6 +182,29 @@ describe("portraitBoundary", () => {
     expect(noisy.ring.noise).toBeGreaterThan(quiet.ring.noise * 1.5);
     expect(noisy.inside.noise).toBeGreaterThan(quiet.inside.noise * 1.5);
     expect(noisy.suspicious).toBe(false);
+  });
+
+  it("needs two sides of a rectangle: one hard straight line beside the face (a card edge at 0°) is not a paste", () => {
+    // A blur-free grey "photo" with sensor noise; the face box in the middle.
+    const size = 400;
+    const face = { x: 150, y: 140, width: 100, height: 120 };
+    const scene = (inside: (x: number, y: number) => boolean): Rgba => {
+      const rand = random(7);
+      const data = new Uint8Array(size * size * 4);
+      for (let y = 0; y < size; y++) {
+        for (let x = 0; x < size; x++) {
+          const v = Math.round((inside(x, y) ? 70 : 200) + 3 * gaussian(rand));
+          data.set([v, v, v, 255], (y * size + x) * 4);
+        }
+      }
+      return { width: size, height: size, data };
+    };
+    const cardEdge = portraitBoundary(scene((x) => x >= 300), face);
+    const pasted = portraitBoundary(scene((x, y) => x >= 110 && x < 290 && y >= 90 && y < 330), face);
+    expect(cardEdge.suspicious).toBe(false);
+    expect(cardEdge.score).toBe(0);
+    expect(pasted.suspicious).toBe(true);
+    expect(pasted.edgeStrength).toBeGreaterThan(0.9);
   });
 
   it("expands the face box to the printed photo, 1.6× wide and 2× tall, clipped to the image", () => {
