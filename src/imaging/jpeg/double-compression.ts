@@ -7,9 +7,12 @@
  * over-full. For each low-frequency AC position we find the q1 that best explains the histogram with
  * a per-value likelihood ratio against the smooth single-compression model; blocks whose values
  * contradict that q1 (a pasted portrait, a re-typed field saved only once) light up in the heat map.
+ * A first save finer than the second (q1 < q2) empties no bin but modulates the histogram periodically;
+ * that is tested separately (see `finerFirstSave`) and, being too weak per block to localise, reports
+ * double compression with the error-level map and no regions.
  *
  * Memory: two streaming passes over the coefficients (progressive files in bands of rows); besides
- * the 160 KB of histograms the analysis keeps 10 bytes per 8×8 luma block (1.9 MB at 12 MP).
+ * the 170 KB of histograms the analysis keeps 10 bytes per 8×8 luma block (1.9 MB at 12 MP).
  */
 import { forEachLumaBlock } from "./coefficients";
 import { JpegFormatError, ZIGZAG_TO_NATURAL, readJpegStructure } from "./structure";
@@ -52,7 +55,7 @@ export interface DoubleCompression {
   blocksHigh: number;
   /** Per-block heat 0..1, row-major: inconsistency with the primary table, or error level when single-compressed. */
   heat: Float32Array;
-  /** "double-compression" when `heat` is the inconsistency map, "error-level" otherwise. */
+  /** "double-compression" when `heat` is the inconsistency map, "error-level" otherwise (also for a finer first save). */
   heatKind: "double-compression" | "error-level";
   regions: SuspiciousRegion[];
   /** 0..1, high only for compact regions that depart from a low-heat remainder. */
@@ -101,10 +104,17 @@ export function analyseDoubleCompression(bytes: Uint8Array, opts: DoubleCompress
   if (!table) throw new JpegFormatError("luma quantisation table missing");
   const positions = choosePositions(table, settings.positions, settings.maxStep);
   const histograms = new Int32Array(positions.length * HISTOGRAM_SIZE);
+  // A step of 2 or less leaves no finer candidate that does not divide it.
+  const finerPositions = choosePositions(table, FINER_POSITIONS, FINER_MAX_STEP).filter((position) => position.step >= 3);
+  const finerHistograms = new Int32Array(finerPositions.length * FINER_SIZE);
   const geometry = streamBlocks((_bx, _by, coef) => {
     for (let p = 0; p < positions.length; p++) {
       const x = coef[positions[p].natural];
       if (x !== 0 && x >= -HISTOGRAM_RANGE && x <= HISTOGRAM_RANGE) histograms[p * HISTOGRAM_SIZE + x + HISTOGRAM_RANGE]++;
+    }
+    for (let p = 0; p < finerPositions.length; p++) {
+      const x = Math.abs(coef[finerPositions[p].natural]);
+      if (x !== 0 && x < FINER_SIZE) finerHistograms[p * FINER_SIZE + x]++;
     }
   });
 
@@ -117,15 +127,23 @@ export function analyseDoubleCompression(bytes: Uint8Array, opts: DoubleCompress
   }
   const retained = positions.map((_, p) => p).filter((p) => fits[p].count >= MIN_COEFFICIENTS && fits[p].meanLogRatio > settings.threshold);
   const evaluable = fits.filter((fit) => fit.count >= MIN_COEFFICIENTS).length;
-  const doubleCompressed = retained.length >= Math.max(2, Math.ceil(evaluable * 0.25));
+  const coarserFirst = retained.length >= Math.max(2, Math.ceil(evaluable * 0.25));
   const primary: (number | null)[] = new Array(settings.positions + 1).fill(null);
   for (const p of retained) primary[positions[p].zigzag] = fits[p].primary;
+  let evidence = evidenceCount ? evidenceSum / evidenceCount : 0;
 
   const { blocksWide, blocksHigh } = geometry;
   const scale = pixelScale(structure);
-  if (!doubleCompressed) {
+  if (!coarserFirst) {
+    // The finer-first trace is a histogram-wide modulation, too weak per block to localise anything:
+    // the heat stays the error-level map and no region is reported.
+    const finer = finerFirstSave(finerPositions, finerHistograms);
+    if (finer.detected) {
+      for (const [zigzag, step] of finer.primary) if (zigzag < primary.length) primary[zigzag] = step;
+      evidence = Math.max(evidence, finer.evidence);
+    }
     const heat = errorLevelMap(streamBlocks, table, blocksWide, blocksHigh);
-    return { primary, doubleCompressed, evidence: evidenceCount ? evidenceSum / evidenceCount : 0, blocksWide, blocksHigh, heat, heatKind: "error-level", regions: [], anomalyScore: 0 };
+    return { primary, doubleCompressed: finer.detected, evidence, blocksWide, blocksHigh, heat, heatKind: "error-level", regions: [], anomalyScore: 0 };
   }
 
   // Pass 2: per-block sums of log-likelihood ratios at the retained positions.
@@ -154,8 +172,8 @@ export function analyseDoubleCompression(bytes: Uint8Array, opts: DoubleCompress
   const regions = findRegions(heat, blocksWide, blocksHigh, scale, structure.width, structure.height);
   return {
     primary,
-    doubleCompressed,
-    evidence: evidenceCount ? evidenceSum / evidenceCount : 0,
+    doubleCompressed: true,
+    evidence,
     blocksWide,
     blocksHigh,
     heat,
@@ -492,6 +510,239 @@ function anomalyScore(heat: Float32Array, regions: SuspiciousRegion[], blocksWid
     best = Math.max(best, clamp01((region.meanHeat - 0.85) / 0.1) * solidity);
   });
   return best * compactness * coolRemainder;
+}
+
+
+/**
+ * Poisson regression with a log link by iteratively reweighted least squares: counts ~ exp(Σ βₖ·columnₖ).
+ * Returns the deviance and the coefficients; a handful of columns, so the normal equations are solved directly.
+ */
+function poissonFit(counts: Float64Array, columns: Float64Array[], start?: Float64Array, iterations = 30): { deviance: number; beta: Float64Array } {
+  const k = columns.length;
+  const n = counts.length;
+  const beta = new Float64Array(k);
+  if (start) beta.set(start.subarray(0, k));
+  else {
+    let total = 0;
+    for (let i = 0; i < n; i++) total += counts[i];
+    beta[0] = Math.log(Math.max(1e-9, total / n));
+  }
+  const eta = new Float64Array(n);
+  const matrix = new Float64Array(k * k);
+  const vector = new Float64Array(k);
+  for (let iteration = 0; iteration < iterations; iteration++) {
+    matrix.fill(0);
+    vector.fill(0);
+    for (let i = 0; i < n; i++) {
+      let e = 0;
+      for (let a = 0; a < k; a++) e += beta[a] * columns[a][i];
+      eta[i] = e;
+      const mu = Math.exp(Math.min(50, e));
+      const z = e + (counts[i] - mu) / mu;
+      for (let a = 0; a < k; a++) {
+        vector[a] += mu * columns[a][i] * z;
+        for (let b = 0; b <= a; b++) matrix[a * k + b] += mu * columns[a][i] * columns[b][i];
+      }
+    }
+    for (let a = 0; a < k; a++) for (let b = a + 1; b < k; b++) matrix[a * k + b] = matrix[b * k + a];
+    const next = solve(matrix, vector, k);
+    if (!next) break;
+    let change = 0;
+    for (let a = 0; a < k; a++) change = Math.max(change, Math.abs(next[a] - beta[a]));
+    beta.set(next);
+    if (change < 1e-7) break;
+  }
+  let deviance = 0;
+  for (let i = 0; i < n; i++) {
+    let e = 0;
+    for (let a = 0; a < k; a++) e += beta[a] * columns[a][i];
+    const mu = Math.exp(Math.min(50, e));
+    deviance += 2 * ((counts[i] > 0 ? counts[i] * Math.log(counts[i] / mu) : 0) - (counts[i] - mu));
+  }
+  return { deviance, beta };
+}
+
+/** Gaussian elimination with partial pivoting on a k×k system; null when singular. */
+function solve(matrix: Float64Array, vector: Float64Array, k: number): Float64Array | null {
+  const m = Float64Array.from(matrix);
+  const v = Float64Array.from(vector);
+  for (let c = 0; c < k; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(m[r * k + c]) > Math.abs(m[pivot * k + c])) pivot = r;
+    if (Math.abs(m[pivot * k + c]) < 1e-12) return null;
+    if (pivot !== c) {
+      for (let j = 0; j < k; j++) [m[c * k + j], m[pivot * k + j]] = [m[pivot * k + j], m[c * k + j]];
+      [v[c], v[pivot]] = [v[pivot], v[c]];
+    }
+    for (let r = c + 1; r < k; r++) {
+      const f = m[r * k + c] / m[c * k + c];
+      for (let j = c; j < k; j++) m[r * k + j] -= f * m[c * k + j];
+      v[r] -= f * v[c];
+    }
+  }
+  const x = new Float64Array(k);
+  for (let r = k - 1; r >= 0; r--) {
+    let s = v[r];
+    for (let j = r + 1; j < k; j++) s -= m[r * k + j] * x[j];
+    x[r] = s / m[r * k + r];
+  }
+  return x;
+}
+
+/*
+ * Finer first save (q1 < q2). Requantising multiples of q1 with the coarser q2 leaves no empty bins: bin x
+ * holds n(x) ∈ {⌊q2/q1⌋, ⌈q2/q1⌉} of them, a periodic modulation (period q1/gcd(q1, q2) bins) of the smooth
+ * histogram (Popescu & Farid 2004; the n(x) likelihood of Bianchi & Piva 2012). Each position's folded
+ * histogram is fitted by Poisson regression on a smooth log-polynomial envelope with and without the
+ * modulation predicted for each candidate q1; the gain in deviance, divided by the fit's overdispersion,
+ * is the evidence. A candidate must explain the pattern at about its predicted strength (θ near 1),
+ * span several periods, and several positions must agree, so text, line patterns and sparse histograms
+ * of flat synthetic documents, which are spiky but not periodic, stay below the bar.
+ */
+const FINER_POSITIONS = 35;
+const FINER_MAX_STEP = 40;
+/** Folded histogram length per position: |x| < 64. */
+const FINER_SIZE = 64;
+const FINER_MAX_BINS = 48;
+/** Fewer non-sparse bins than this and a periodic pattern cannot be told from the envelope. */
+const FINER_MIN_BINS = 10;
+/** Bins holding fewer coefficients end the examined range. */
+const FINER_MIN_COUNT = 8;
+const FINER_MIN_PERIODS = 3;
+const ENVELOPE_DEGREE = 7;
+/**
+ * Deviation of the pixel-domain rounding noise on a luma DCT coefficient: decoding rounds Y to integers
+ * (uniform, σ ≈ 0.29), and the RGB round trip almost always rounds back to the same Y.
+ */
+const FINER_SIGMA = 0.3;
+/** Accepted range of the fitted modulation strength relative to the predicted one. */
+const THETA_LOW = 0.6;
+const THETA_HIGH = 1.6;
+/** Per-position statistic below which a position contributes nothing (chance level for ~15 candidates). */
+const FINER_FLOOR = 20;
+/** Sum of statistics above the floor at which the file counts as double-compressed. */
+const FINER_THRESHOLD = 40;
+
+interface FinerFirstSave {
+  detected: boolean;
+  /** Mean log-likelihood ratio (overdispersion-corrected) per coefficient of the contributing positions. */
+  evidence: number;
+  /** Zigzag position → estimated first-save step, for the contributing positions. */
+  primary: Map<number, number>;
+}
+
+/** Pools the per-position statistics above the chance floor into one decision. */
+function finerFirstSave(positions: Position[], histograms: Int32Array): FinerFirstSave {
+  let total = 0;
+  let logRatio = 0;
+  let count = 0;
+  const primary = new Map<number, number>();
+  positions.forEach((position, p) => {
+    const fit = finerPrimary(histograms.subarray(p * FINER_SIZE, (p + 1) * FINER_SIZE), position.step);
+    if (!fit || fit.statistic <= FINER_FLOOR) return;
+    total += fit.statistic - FINER_FLOOR;
+    logRatio += fit.statistic / 2;
+    count += fit.count;
+    primary.set(position.zigzag, fit.primary);
+  });
+  return { detected: total >= FINER_THRESHOLD, evidence: count ? logRatio / count : 0, primary };
+}
+
+interface FinerFit {
+  primary: number;
+  /** Deviance gain of the modulated fit over the smooth one, divided by the overdispersion. */
+  statistic: number;
+  count: number;
+}
+
+/**
+ * Best first-save step below q2 for one position, from the folded histogram (index = |value|); null when
+ * the histogram has too few populated bins.
+ */
+function finerPrimary(folded: Int32Array, q2: number): FinerFit | null {
+  let bins = 0;
+  for (let x = 1; x <= Math.min(FINER_SIZE - 1, FINER_MAX_BINS); x++) if (folded[x] >= FINER_MIN_COUNT) bins = x;
+  if (bins < FINER_MIN_BINS) return null;
+  const counts = new Float64Array(bins);
+  let count = 0;
+  for (let x = 1; x <= bins; x++) {
+    counts[x - 1] = folded[x];
+    count += folded[x];
+  }
+  const degree = Math.min(ENVELOPE_DEGREE, bins - 4);
+  const envelope: Float64Array[] = [];
+  for (let d = 0; d <= degree; d++) envelope.push(Float64Array.from({ length: bins }, (_, i) => chebyshev(d, (2 * i) / (bins - 1) - 1)));
+  const smooth = poissonFit(counts, envelope);
+  const slopes = envelopeRates(smooth.beta, degree, bins, q2);
+  let best: FinerFit | null = null;
+  for (let q1 = 2; q1 < q2; q1++) {
+    if (q2 % q1 === 0 || bins < FINER_MIN_PERIODS * (q1 / gcd(q1, q2))) continue;
+    const fit = poissonFit(counts, [...envelope, modulationOffset(q1, q2, slopes, FINER_SIGMA)], smooth.beta);
+    const theta = fit.beta[envelope.length];
+    if (!(theta >= THETA_LOW && theta <= THETA_HIGH)) continue;
+    const dispersion = Math.max(1, fit.deviance / Math.max(1, bins - envelope.length - 1));
+    const statistic = (smooth.deviance - fit.deviance) / dispersion;
+    if (!best || statistic > best.statistic) best = { primary: q1, statistic, count };
+  }
+  return best;
+}
+
+/** Local decay rate of the coefficient density (per coefficient unit) at each bin, from the envelope's derivative. */
+function envelopeRates(beta: Float64Array, degree: number, bins: number, q2: number): Float64Array {
+  const rates = new Float64Array(bins);
+  for (let i = 0; i < bins; i++) {
+    const t = (2 * i) / (bins - 1) - 1;
+    let derivative = 0;
+    for (let d = 1; d <= degree; d++) derivative += (beta[d] * (chebyshev(d, t + 0.01) - chebyshev(d, t - 0.01))) / 0.02;
+    rates[i] = Math.min(6 / q2, Math.max(0, (-derivative * 2) / (bins - 1) / q2));
+  }
+  return rates;
+}
+
+/**
+ * log of (mass of bin x after a first quantisation by q1) / (mass of bin x when quantised by q2 only),
+ * x = 1..bins, with the density inside each bin taken as exponential at the envelope's local slope (so the
+ * steep fall of low-frequency histograms weights the multiples of q1 correctly) and each multiple blurred by
+ * Gaussian pixel-domain rounding noise of deviation σ.
+ */
+function modulationOffset(q1: number, q2: number, slopes: Float64Array, sigma: number): Float64Array {
+  const bins = slopes.length;
+  const offset = new Float64Array(bins);
+  for (let x = 1; x <= bins; x++) {
+    const rate = slopes[x - 1];
+    const low = (x - 0.5) * q2;
+    const high = (x + 0.5) * q2;
+    const single = Math.abs(rate) < 1e-9 ? q2 : (Math.exp(-rate * (low - x * q2)) - Math.exp(-rate * (high - x * q2))) / rate;
+    let double = 0;
+    for (let u = Math.max(1, Math.floor((low - 4 * sigma) / q1)); u * q1 <= high + 4 * sigma; u++) {
+      const centre = u * q1;
+      double += q1 * Math.exp(-rate * (centre - x * q2)) * (normalCdf((high - centre) / sigma) - normalCdf((low - centre) / sigma));
+    }
+    offset[x - 1] = Math.log(Math.max(1e-300, double) / single);
+  }
+  return offset;
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Chebyshev polynomial of the first kind Tₙ(t), for a well-conditioned polynomial envelope on [−1, 1]. */
+function chebyshev(n: number, t: number): number {
+  let previous = 1;
+  let current = t;
+  if (n === 0) return 1;
+  for (let k = 1; k < n; k++) [previous, current] = [current, 2 * t * current - previous];
+  return current;
+}
+
+/** Standard normal cumulative distribution (Abramowitz & Stegun 7.1.26, error below 1.5e-7). */
+function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
 }
 
 function clamp01(value: number): number {
