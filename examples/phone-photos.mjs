@@ -50,9 +50,16 @@ export async function documentPhoto([w, h]) {
     .composite([{ input: portrait, left: Math.round(cardW * 0.06), top: Math.round((cardH - portraitH) / 2) }, ...[0, 1, 2, 3, 4, 5].map(line)])
     .png()
     .toBuffer();
+  // The camera's lens blur, scaled with the frame: a card pasted together pixel-sharp would look like a forgery to
+  // the portrait-boundary check (a pasted photo's edges are one pixel hard and axis-aligned; a photographed card's are not).
+  // Nor is a hand-held photo ever pixel-aligned with the card: tilt it by 1.5°.
+  const blurred = await sharp(await sharp(card).rotate(1.5, { background: "#6b5a48" }).png().toBuffer())
+    .blur(Math.max(1, w / 2000))
+    .png()
+    .toBuffer();
   return sharp({ create: { width: w, height: h, channels: 3, background: "#6b5a48" } })
     .composite([
-      { input: card, left: Math.round((w - cardW) / 2), top: Math.round((h - cardH) / 2) },
+      { input: blurred, left: Math.round((w - cardW) / 2), top: Math.round((h - cardH) / 2) },
       { input: await grain(w, h, 7), blend: "soft-light" },
     ])
     .jpeg({ quality: 92 })

@@ -19,6 +19,7 @@
  * Memory: ~12 MB at the 1.92 MP working size (grey 1.9, box sums 3.8, pairs 2, table ≤ 2, votes ≤ 3); a larger
  * input is reduced while converting to grey, so a 12 MP photo costs the same.
  */
+import { releaseBuffer } from "../face/image";
 import type { RgbaImage } from "../face/image";
 
 /** Axis-aligned rectangle in pixels of the analysed image. */
@@ -97,19 +98,24 @@ export function findClones(image: RgbaImage, opts: CloneOptions = {}): CloneResu
   const sums = boxSums8(grey);
   const table = indexGridBlocks(sums, grey);
   const pairs = matchAllPositions(sums, grey, table);
-  const votes = countVotes(pairs, grey.width);
-  const regions: CloneRegion[] = [];
-  const tried: number[][] = [];
-  for (const shift of strongestShifts(votes, minBlocks, grey)) {
-    if (tried.some(([dx, dy]) => Math.abs(dx - shift[0]) <= 2 && Math.abs(dy - shift[1]) <= 2)) continue;
-    tried.push(shift);
-    if (tried.length > MAX_CANDIDATES) break;
-    const region = examineShift(shift, pairs, grey, minBlocks, minCorrelation);
-    if (region) regions.push(scaleRegion(region, grey.scale, image));
+  try {
+    const votes = countVotes(pairs, grey.width);
+    const regions: CloneRegion[] = [];
+    const tried: number[][] = [];
+    for (const shift of strongestShifts(votes, minBlocks, grey)) {
+      if (tried.some(([dx, dy]) => Math.abs(dx - shift[0]) <= 2 && Math.abs(dy - shift[1]) <= 2)) continue;
+      tried.push(shift);
+      if (tried.length > MAX_CANDIDATES) break;
+      const region = examineShift(shift, pairs, grey, minBlocks, minCorrelation);
+      if (region) regions.push(scaleRegion(region, grey.scale, image));
+    }
+    regions.sort((a, b) => b.blocks - a.blocks);
+    const score = regions.reduce((best, r) => Math.max(best, regionScore(r, minBlocks, minCorrelation)), 0);
+    return { regions, score };
+  } finally {
+    // ~12 MB of working arrays: detached now rather than whenever V8 collects them (they count against the isolate).
+    for (const view of [grey.data, sums.data, table.start, table.entries, pairs.dx, pairs.dy, pairs.source]) releaseBuffer(view);
   }
-  regions.sort((a, b) => b.blocks - a.blocks);
-  const score = regions.reduce((best, r) => Math.max(best, regionScore(r, minBlocks, minCorrelation)), 0);
-  return { regions, score };
 }
 
 interface Grey {
