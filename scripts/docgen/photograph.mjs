@@ -232,7 +232,9 @@ function applyLightAndSensor(pixels, width, height, conditions, random) {
 /** @param {import("./random.mjs").Random} random */
 function captureDate(random) {
   const pad = (/** @type {number} */ n) => String(n).padStart(2, "0");
-  return `${random.int(2024, 2026)}:${pad(random.int(1, 12))}:${pad(random.int(1, 28))} ${pad(random.int(7, 21))}:${pad(random.int(0, 59))}:${pad(random.int(0, 59))}`;
+  // Captured in the past (before December 2026, when the benches ran): a genuine photo is never dated in the future.
+  const year = random.int(2024, 2026);
+  return `${year}:${pad(random.int(1, year === 2026 ? 11 : 12))}:${pad(random.int(1, 28))} ${pad(random.int(7, 21))}:${pad(random.int(0, 59))}:${pad(random.int(0, 59))}`;
 }
 
 /**

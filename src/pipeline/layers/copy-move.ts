@@ -60,10 +60,11 @@ export function copyMoveLayer(portrait?: PortraitLocator): Layer {
             }
           });
         }
-        // Below the reporting thresholds the strongest score still counts a little (graded risk rather than 0 or 85).
-        const strongest = Math.max(0, ...findings.map((f) => (typeof f.data?.score === "number" ? f.data.score : 0)));
+        // Below its reporting threshold the portrait-boundary score still counts a little (graded risk: genuine cards
+        // score 0–0.2 there). The clone score does not: genuine cards' repeated print reaches 0.98 on it.
+        const boundary = Math.max(0, ...findings.filter((f) => f.code === "PORTRAIT_BOUNDARY_CONSISTENT").map((f) => (typeof f.data?.score === "number" ? f.data.score : 0)));
         const result = verdict(findings, { DOC_TAMPER_SUSPECTED: 85 });
-        return { ...result, score: result.score || Math.round(50 * strongest) };
+        return { ...result, score: result.score || Math.round(50 * boundary) };
       }),
   };
 }
