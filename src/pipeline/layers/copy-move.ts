@@ -9,7 +9,7 @@ import { findClones } from "../../imaging/copy-move";
 import { portraitBoundary, portraitRegion } from "../../imaging/portrait-boundary";
 import type { Finding, Layer, MediaInput } from "../types";
 import { timed } from "../types";
-import { documentImages, sideLabel, verdict } from "./exif";
+import { documentImages, round3, sideLabel, verdict } from "./documents";
 
 /** Where the printed portrait's face is on a document image (upright source pixels), or null. */
 export type PortraitLocator = (media: MediaInput) => Promise<Rect | null>;
@@ -39,22 +39,22 @@ export function copyMoveLayer(portrait?: PortraitLocator): Layer {
             const k = 1 / img.scale;
             const toSource = (b: Rect) => ({ x: Math.round(b.x * k), y: Math.round(b.y * k), width: Math.round(b.width * k), height: Math.round(b.height * k) });
             const clones = findClones(img.image);
-            const reported = clones.regions.filter(() => clones.score >= CLONE_MIN_SCORE);
+            const reported = clones.score >= CLONE_MIN_SCORE ? clones.regions : [];
             if (reported.length)
               findings.push({
                 code: "DOC_TAMPER_SUSPECTED",
                 severity: "critical",
                 message: `A region of the ${side} is a copy of another part of it (copy-move)`,
-                data: { kind: "clone", media: side, score: round(clones.score), regions: reported.slice(0, 5).map((r) => ({ source: toSource(r.source), target: toSource(r.target), correlation: round(r.correlation) })) },
+                data: { kind: "clone", media: side, score: round3(clones.score), regions: reported.slice(0, 5).map((r) => ({ source: toSource(r.source), target: toSource(r.target), correlation: round3(r.correlation) })) },
               });
-            else findings.push({ code: "NO_CLONE_FOUND", severity: "info", message: `No copied region found in the ${side}`, data: { media: side, score: round(clones.score) } });
+            else findings.push({ code: "NO_CLONE_FOUND", severity: "info", message: `No copied region found in the ${side}`, data: { media: side, score: round3(clones.score) } });
             const box = face ? { x: face.x * img.scale, y: face.y * img.scale, width: face.width * img.scale, height: face.height * img.scale } : null;
             const region = box ? portraitRegion(box, img.image.width, img.image.height) : null;
             // A portrait that fills most of the picture is a photo of a face, not a card with a printed portrait:
             // there is no card around it to compare with.
             if (box && region && (region.width * region.height) / (img.image.width * img.image.height) <= MAX_PORTRAIT_SHARE) {
               const boundary = portraitBoundary(img.image, box);
-              const data = { media: side, score: round(boundary.score), inside: boundary.inside, ring: boundary.ring, edge_strength: round(boundary.edgeStrength), face_box: face };
+              const data = { media: side, score: round3(boundary.score), inside: boundary.inside, ring: boundary.ring, edge_strength: round3(boundary.edgeStrength), face_box: face };
               if (boundary.suspicious) findings.push({ code: "DOC_TAMPER_SUSPECTED", severity: "critical", message: `The portrait on the ${side} differs in sharpness or noise from the card around it (photo substitution?)`, data: { kind: "portrait_boundary", ...data } });
               else findings.push({ code: "PORTRAIT_BOUNDARY_CONSISTENT", severity: "info", message: `The portrait on the ${side} matches the card around it`, data });
             }
@@ -68,5 +68,3 @@ export function copyMoveLayer(portrait?: PortraitLocator): Layer {
       }),
   };
 }
-
-const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -14,7 +14,7 @@ import { imageOrientation } from "../../media/orientation";
 import type { Artifact, Finding, Layer } from "../types";
 import { timed } from "../types";
 import type { PortraitLocator } from "./copy-move";
-import { documentImages, sideLabel, verdict } from "./exif";
+import { documentImages, round3, sideLabel, verdict } from "./documents";
 import type { JpegEvidence } from "./jpeg";
 
 /** anomalyScore (0..1) from which a region is reported. */
@@ -45,9 +45,9 @@ export function elaLayer(evidence: JpegEvidence, portrait?: PortraitLocator): La
           const face = doc.kind === "document_front" && portrait ? await portrait(doc) : null;
           const regions = dc.regions.map((r) => {
             const box = upright(r);
-            return { ...box, blocks: r.blocks, mean_heat: round(r.meanHeat), overlaps_portrait: face ? overlaps(box, face) : null };
+            return { ...box, blocks: r.blocks, mean_heat: round3(r.meanHeat), overlaps_portrait: face ? overlaps(box, face) : null };
           });
-          const stats = { media: side, anomaly_score: round(dc.anomalyScore), double_compressed: dc.doubleCompressed, heatmap: doc.kind === "document_back" ? "ela_back" : "ela", blocks: dc.blocksWide * dc.blocksHigh };
+          const stats = { media: side, anomaly_score: round3(dc.anomalyScore), double_compressed: dc.doubleCompressed, heatmap: doc.kind === "document_back" ? "ela_back" : "ela", blocks: dc.blocksWide * dc.blocksHigh };
           if (dc.anomalyScore >= ELA_MIN_ANOMALY && regions.length)
             findings.push({
               code: "DOC_TAMPER_SUSPECTED",
@@ -66,7 +66,6 @@ export function elaLayer(evidence: JpegEvidence, portrait?: PortraitLocator): La
   };
 }
 
-const round = (x: number) => Math.round(x * 1000) / 1000;
 const overlaps = (a: Rect, b: Rect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 /** A box in stored pixels → the same box in upright pixels, for an EXIF orientation (1–8) of a `w`×`h` file. */

@@ -7,14 +7,12 @@
 import { decodeImage } from "../../face/decode";
 import { releasePixels } from "../../face/image";
 import { compareThumbnail, examineExif } from "../../imaging/exif";
-import type { Finding, Layer, LayerResult, MediaInput, PipelineInputs } from "../types";
+import type { Finding, Layer } from "../types";
 import { timed } from "../types";
+import { documentImages, round3, sideLabel, verdict } from "./documents";
 
 /** Risk each finding adds (the layer's score is the highest). */
 const RISK: Partial<Record<Finding["code"], number>> = { EXIF_THUMBNAIL_MISMATCH: 80, EXIF_EDITED: 60, EXIF_DATE_MISMATCH: 35 };
-
-export const documentImages = (inputs: PipelineInputs): MediaInput[] => inputs.media.filter((m) => m.kind === "document_front" || m.kind === "document_back");
-export const sideLabel = (m: MediaInput) => (m.kind === "document_back" ? "document back" : "document front");
 
 export const exifLayer: Layer = {
   name: "exif",
@@ -33,7 +31,7 @@ export const exifLayer: Layer = {
             try {
               const compared = await ctx.images.use(doc, (main) => (main ? compareThumbnail(thumbnail, main.image) : null));
               if (compared?.mismatch)
-                findings.push({ code: "EXIF_THUMBNAIL_MISMATCH", severity: "warning", message: `The ${side}'s embedded thumbnail shows a different picture than the image`, data: { media: side, distance: round(compared.distance) } });
+                findings.push({ code: "EXIF_THUMBNAIL_MISMATCH", severity: "warning", message: `The ${side}'s embedded thumbnail shows a different picture than the image`, data: { media: side, distance: round3(compared.distance) } });
             } finally {
               releasePixels(thumbnail);
             }
@@ -47,7 +45,7 @@ export const exifLayer: Layer = {
           data: { media: side, make: s.make, model: s.model, software: s.software, creator_tool: s.creatorTool, dates: s.dates, thumbnail: s.hasThumbnail, gps_present: s.gps !== null, gps_country_mismatch: s.gpsCountryMismatch, photoshop_irb: s.photoshopIrb },
         });
       }
-      return verdict(findings);
+      return verdict(findings, RISK);
     }),
 };
 
@@ -57,13 +55,4 @@ function decodeThumbnail(bytes: Uint8Array) {
   } catch {
     return null; // a thumbnail no decoder reads is no evidence either way
   }
-}
-
-const round = (x: number) => Math.round(x * 1000) / 1000;
-
-/** Status and score from findings: the highest risk any finding carries. */
-export function verdict(findings: Finding[], risk: Partial<Record<Finding["code"], number>> = RISK): Omit<LayerResult, "layer" | "ms"> {
-  const score = Math.max(0, ...findings.map((f) => risk[f.code] ?? (f.severity === "critical" ? 90 : f.severity === "warning" ? 40 : 0)));
-  const status = findings.some((f) => f.severity === "critical") ? "failed" : findings.some((f) => f.severity === "warning") ? "warning" : "passed";
-  return { status, score, findings };
 }

@@ -12,7 +12,7 @@ import type { JpegStructure } from "../../imaging/jpeg/structure";
 import { identifyEncoder } from "../../imaging/jpeg/tables";
 import type { Finding, Layer, MediaInput } from "../types";
 import { timed } from "../types";
-import { documentImages, sideLabel, verdict } from "./exif";
+import { documentImages, round3, sideLabel, verdict } from "./documents";
 
 export interface JpegReport {
   structure: JpegStructure;
@@ -83,7 +83,7 @@ export function jpegLayer(evidence: JpegEvidence): Layer {
               code: "JPEG_DOUBLE_COMPRESSED",
               severity: "warning",
               message: `The ${side} was JPEG-compressed at least twice`,
-              data: { media: side, evidence: round(compression.evidence), primary_quantisation: compression.primary.slice(0, 8) },
+              data: { media: side, evidence: round3(compression.evidence), primary_quantisation: compression.primary.slice(0, 8) },
             });
           const anomalies = structure.anomalies.filter(weighty);
           if (anomalies.length) findings.push({ code: "JPEG_STRUCTURE_ANOMALY", severity: "warning", message: `The ${side}'s segments are in an order no camera writes`, data: { media: side, anomalies } });
@@ -111,5 +111,3 @@ export function jpegLayer(evidence: JpegEvidence): Layer {
       }),
   };
 }
-
-const round = (x: number) => Math.round(x * 1000) / 1000;

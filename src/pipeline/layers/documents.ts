@@ -1,0 +1,21 @@
+/**
+ * What the document-forensics layers (exif, jpeg, ela, copy_move) share: which uploads are document images, how a
+ * finding names the side, and how findings become a layer's status and risk.
+ */
+import type { Finding, LayerResult, MediaInput, PipelineInputs } from "../types";
+
+export const documentImages = (inputs: PipelineInputs): MediaInput[] => inputs.media.filter((m) => m.kind === "document_front" || m.kind === "document_back");
+export const sideLabel = (m: MediaInput) => (m.kind === "document_back" ? "document back" : "document front");
+
+/** Three decimals: enough for scores and distances shown to reviewers. */
+export const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/**
+ * Status and score from findings: the highest risk any finding carries (`risk` per code; otherwise critical 90,
+ * warning 40, info 0).
+ */
+export function verdict(findings: Finding[], risk: Partial<Record<Finding["code"], number>>): Omit<LayerResult, "layer" | "ms"> {
+  const score = Math.max(0, ...findings.map((f) => risk[f.code] ?? (f.severity === "critical" ? 90 : f.severity === "warning" ? 40 : 0)));
+  const status = findings.some((f) => f.severity === "critical") ? "failed" : findings.some((f) => f.severity === "warning") ? "warning" : "passed";
+  return { status, score, findings };
+}
