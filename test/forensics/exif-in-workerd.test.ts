@@ -2,15 +2,10 @@
  * XMP parses inside workerd (no global DOMParser there: exifreader gets our xmldom parser), so an editor named only
  * in the XMP packet is found, and nothing is printed on the way.
  */
-import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { examineExif } from "../../src/imaging/exif";
 import { imageOrientation } from "../../src/media/orientation";
-
-async function generated(path: string): Promise<Uint8Array> {
-  const body = (await (await env.DOCGEN.fetch(`http://docgen${path}`)).json()) as { bytes: string };
-  return Uint8Array.from(atob(body.bytes), (c) => c.charCodeAt(0));
-}
+import { generatedDocument } from "../helpers/documents";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -18,7 +13,7 @@ describe("EXIF and XMP in workerd", () => {
   it("reads the XMP CreatorTool of an editor's save and prints no DOMParser warning", async () => {
     expect(typeof (globalThis as { DOMParser?: unknown }).DOMParser).toBe("undefined");
     const printed = [vi.spyOn(console, "warn"), vi.spyOn(console, "log"), vi.spyOn(console, "error")];
-    const bytes = await generated("/tamper?seed=21&type=editor_resave");
+    const { bytes } = await generatedDocument("/tamper?seed=21&type=editor_resave");
     const exam = examineExif(bytes, { today: "2026-12-03" });
     expect(exam.summary.creatorTool).toMatch(/Photoshop/);
     expect(exam.findings.map((f) => f.code)).toContain("EXIF_EDITED");

@@ -5,7 +5,7 @@
  * heatmap that shows where; a re-typed field must not pass; the same document image under another name is found in
  * the tenant and never across tenants.
  */
-import { SELF, env } from "cloudflare:test";
+import { SELF } from "cloudflare:test";
 import { PhotonImage } from "@cf-wasm/photon";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call } from "../helpers/http";
@@ -13,24 +13,7 @@ import type { TenantFixture } from "../helpers/identity";
 import { apiKeyHeader, bearer, createApiKey, registerTenant } from "../helpers/identity";
 import { selfiePortrait } from "../helpers/portraits";
 import { createBody, createVerification, upload, waitForFinal } from "../helpers/verifications";
-
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-interface Generated {
-  bytes: Uint8Array;
-  truth: { box?: Box | null; type?: string };
-}
-
-async function generated(path: string): Promise<Generated> {
-  const res = await env.DOCGEN.fetch(`http://docgen${path}`);
-  if (!res.ok) throw new Error(`docgen ${path}: ${res.status} ${await res.text()}`);
-  const body = (await res.json()) as { bytes: string; truth: Generated["truth"] };
-  return { bytes: Uint8Array.from(atob(body.bytes), (c) => c.charCodeAt(0)), truth: body.truth };
-}
+import { type Box, generatedDocument as generated } from "../helpers/documents";
 
 let tenant: TenantFixture;
 let key: Record<string, string>;
