@@ -59,9 +59,30 @@ export const FINDING_CODES = [
   // document_duplicates (the same document image seen before)
   "DUPLICATE_DOCUMENT_IMAGE",
   "NO_DUPLICATE_DOCUMENT_IMAGE",
-  // document checks (reading, registry, geo: later layers)
+  // mrz (the machine-readable zone read from the image and the client-sent lines: ICAO 9303 check digits, declared data)
+  "MRZ_CHECKSUM_FAILED",
+  "MRZ_MISMATCH",
+  "MRZ_UNREADABLE",
+  "MRZ_VALID",
   "DOCUMENT_EXPIRED",
+  "UNDERAGE",
+  // vision (a Workers AI vision model reading the printed fields)
+  "VISION_FIELD_MISMATCH",
+  "DOC_TYPE_MISMATCH",
+  "DOC_SCREEN_OR_COPY",
+  "VISION_CONSISTENT",
+  "VISION_UNAVAILABLE",
+  // registry (the tenant's own register of issued documents)
+  "REGISTRY_MATCH",
   "REGISTRY_MISMATCH",
+  "REGISTRY_REVOKED",
+  "REGISTRY_NOT_FOUND",
+  // geo (the applicant's network) and velocity
+  "GEO_MISMATCH",
+  "ANONYMOUS_NETWORK",
+  "VELOCITY_HIGH",
+  "GEO_CONSISTENT",
+  "NETWORK_UNKNOWN",
   // test mode
   "SANDBOX_VERIFIED",
   "SANDBOX_REJECTED",

@@ -43,6 +43,19 @@ export const SANDBOX_CODES = {
   DUPLICATE_FACE: { layer: "duplicates", severity: "critical" },
   DUPLICATE_DOCUMENT: { layer: "duplicates", severity: "critical" },
   DUPLICATE_DOCUMENT_IMAGE: { layer: "document_duplicates", severity: "critical" },
+  MRZ_CHECKSUM_FAILED: { layer: "mrz", severity: "critical" },
+  MRZ_MISMATCH: { layer: "mrz", severity: "critical" },
+  MRZ_UNREADABLE: { layer: "mrz", severity: "warning" },
+  DOCUMENT_EXPIRED: { layer: "mrz", severity: "critical" },
+  UNDERAGE: { layer: "mrz", severity: "critical" },
+  VISION_FIELD_MISMATCH: { layer: "vision", severity: "warning" },
+  DOC_TYPE_MISMATCH: { layer: "vision", severity: "warning" },
+  DOC_SCREEN_OR_COPY: { layer: "vision", severity: "warning" },
+  REGISTRY_MISMATCH: { layer: "registry", severity: "critical" },
+  REGISTRY_REVOKED: { layer: "registry", severity: "critical" },
+  GEO_MISMATCH: { layer: "geo", severity: "warning" },
+  ANONYMOUS_NETWORK: { layer: "geo", severity: "warning" },
+  VELOCITY_HIGH: { layer: "geo", severity: "warning" },
 } as const satisfies Partial<Record<FindingCode, { layer: LayerName; severity: Severity }>>;
 export type SandboxCode = keyof typeof SANDBOX_CODES;
 

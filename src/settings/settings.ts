@@ -10,11 +10,11 @@ import type { DecisionSettings } from "../pipeline/settings";
 import type { Principal, RequestMeta } from "../types";
 import { actorOf } from "../types";
 
-export type SettingsPatch = Partial<DecisionSettings>;
+export type SettingsPatch = Partial<Omit<DecisionSettings, "velocity">> & { velocity?: Partial<DecisionSettings["velocity"]> };
 
 export async function updateSettings(s: Services, principal: Principal, patch: SettingsPatch, meta: RequestMeta) {
   const current = await s.settings.get(principal.tenantId);
-  const merged = DecisionSettingsSchema.safeParse({ ...current.settings, ...patch, layer_weights: { ...current.settings.layer_weights, ...patch.layer_weights } });
+  const merged = DecisionSettingsSchema.safeParse({ ...current.settings, ...patch, layer_weights: { ...current.settings.layer_weights, ...patch.layer_weights }, velocity: { ...current.settings.velocity, ...patch.velocity } });
   if (!merged.success) throw validationError(merged.error.issues, { message: "The settings are inconsistent" });
   const actor = actorOf(principal);
   const saved = await s.settings.save(principal.tenantId, merged.data, actor.id, current.version);

@@ -44,6 +44,9 @@ const patchSettingsRoute = createRoute({
           review_codes: z.array(z.enum(REASON_CODES)).optional(),
           retention_days: z.number().int().min(1).max(3650).optional(),
           abandoned_after_days: z.number().int().min(1).max(365).optional(),
+          minimum_age: DecisionSettingsSchema.shape.minimum_age.optional(),
+          vision_model: DecisionSettingsSchema.shape.vision_model.optional(),
+          velocity: DecisionSettingsSchema.shape.velocity.partial().optional(),
         })
         .strict(),
     ),
