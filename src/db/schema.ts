@@ -370,21 +370,35 @@ export const auditCheckpoints = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.seq] })],
 );
 
-/** Documents a tenant issued; a verification claiming one of these numbers must match the record. */
+/**
+ * The tenant's register of documents it issued (POST /v1/registry/documents), kept apart per mode. The document
+ * number is never stored, only its tenant-keyed hash (`blindIndex(tenant, "registry_document:" + number)`), and the
+ * holder's names and birth date are encrypted; a verification that claims a registered number must agree with its
+ * record (the `registry` layer). One record per number, type and issuing country in a tenant's mode.
+ */
 export const registryDocuments = sqliteTable(
   "registry_documents",
   {
     id: text("id").primaryKey(),
     tenantId: text("tenant_id").notNull().references(() => tenants.id),
-    documentType: text("document_type").notNull(),
-    numberHash: text("number_hash").notNull(),
-    numberEnc: text("number_enc").notNull(),
+    mode: text("mode", { enum: ["live", "test"] }).notNull(),
+    documentNumberHash: text("document_number_hash").notNull(),
+    documentType: text("document_type", { enum: ["passport", "id_card", "driving_licence", "residence_permit"] }).notNull(),
+    /** ISO alpha-2, or the ICAO code for issuers without one (src/lib/countries.ts). */
+    issuingCountry: text("issuing_country").notNull(),
+    /** Encrypted JSON `{first_name, last_name, date_of_birth}`. */
     holderEnc: text("holder_enc").notNull(),
-    expiresAt: text("expires_at"),
+    issueDate: text("issue_date"),
+    expiryDate: text("expiry_date"),
     status: text("status", { enum: ["valid", "revoked"] }).notNull(),
+    revokedAt: integer("revoked_at"),
     createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [uniqueIndex("registry_documents_number_unique").on(t.tenantId, t.numberHash)],
+  (t) => [
+    uniqueIndex("registry_documents_document_unique").on(t.tenantId, t.mode, t.documentNumberHash, t.documentType, t.issuingCountry),
+    index("registry_documents_tenant_mode_idx").on(t.tenantId, t.mode, t.id),
+  ],
 );
 
 /** Stored responses for `Idempotency-Key`: same key + same body → same response; different body → 422. */

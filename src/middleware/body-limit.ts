@@ -12,6 +12,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit as honoBodyLimit } from "hono/body-limit";
 import { matchedRoutes } from "hono/route";
 import { ApiError } from "../lib/errors";
+import { IMPORT_BODY_MAX_BYTES } from "../registry/registry";
 import type { AppEnv } from "../app/context";
 
 export const JSON_BODY_MAX = 64 * 1024;
@@ -35,6 +36,8 @@ export const LARGE_BODIES: Record<string, LargeBody> = {
   "POST /v1/faces/detect": { max: (cap) => cap + MULTIPART_FRAMING, raw: true },
   "POST /v1/faces/compare": { max: (cap) => 2 * cap + MULTIPART_FRAMING, raw: false },
   "POST /v1/verifications": { max: (_cap, multipart) => (multipart ? MULTIPART_CREATE_MAX : JSON_BODY_MAX), raw: false },
+  // A registry import: up to 1,000 records as JSON or CSV.
+  "POST /v1/registry/documents": { max: () => IMPORT_BODY_MAX_BYTES, raw: false },
 };
 
 const tooLarge = (max: number) =>

@@ -16,6 +16,7 @@ import { verificationsRouter } from "./verifications/verifications.index";
 import { reviewRouter } from "./review/review.index";
 import { settingsRouter } from "./settings/settings.index";
 import { facesRouter } from "./faces/faces.index";
+import { registryRouter } from "./registry/registry.index";
 
 export function buildApi() {
   const app = createApp();
@@ -30,6 +31,7 @@ export function buildApi() {
   app.route("/", reviewRouter);
   app.route("/", settingsRouter);
   app.route("/", facesRouter);
+  app.route("/", registryRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "X-API-Key" });
