@@ -56,12 +56,29 @@ export interface MediaInput {
   sha256: string;
 }
 
+/**
+ * What is known about the applicant's own network: passed on by the tenant's server (`applicant.ip`,
+ * `applicant.device`) or seen on a request the applicant's device sent. Never the tenant server's own request.
+ */
+export interface NetworkObservation {
+  source: "tenant" | "applicant_device";
+  ip: string | null;
+  /** ISO alpha-2, or Cloudflare's `T1` for Tor. */
+  country: string | null;
+  asn: number | null;
+  /** Marked anonymising (VPN, proxy, Tor) by whoever observed it. */
+  anonymous: boolean;
+}
+
 export interface PipelineInputs {
   verificationId: string;
   tenantId: string;
   declared: DeclaredData;
   media: MediaInput[];
+  /** The creating request (a tenant's server, usually: its country is the tenant's data centre, not the applicant's). */
   request: { country: string | null; ip: string | null };
+  /** Observations of the applicant's network (empty or absent: none). */
+  network?: NetworkObservation[];
 }
 
 /** The run's image memo: each upload decoded shrunk and upright, one decoded image alive at a time. */

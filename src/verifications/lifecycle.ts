@@ -17,6 +17,7 @@ import { decide } from "../pipeline/decision";
 import type { Finding, LayerResult } from "../pipeline/types";
 import type { Principal, RequestMeta } from "../types";
 import { actorOf } from "../types";
+import { parseCountry } from "../lib/countries";
 import type { MediaKind, MediaRow } from "./media";
 import { listMedia, mediaRow, putObject } from "./media";
 import type { StoredApplicant, VerificationRow } from "./repository";
@@ -25,7 +26,16 @@ import type { Status } from "./status";
 import { afterCommit, commitTransition } from "./transition";
 
 export interface CreateVerificationInput {
-  applicant: { first_name: string; last_name: string; date_of_birth: string; country: string; country_as_sent?: string; email?: string };
+  applicant: {
+    first_name: string;
+    last_name: string;
+    date_of_birth: string;
+    country: string;
+    country_as_sent?: string;
+    email?: string;
+    ip?: string;
+    device?: { country?: string; asn?: number; anonymous?: boolean };
+  };
   document: { type: string; number?: string; issuing_country?: string; issuing_country_as_sent?: string; expiry_date?: string; mrz?: string[] };
   consent: { granted: boolean; text_version: string };
   external_ref?: string;
@@ -42,6 +52,12 @@ export const REQUIRED_MEDIA = ["document_front", "selfie"] as const satisfies re
 /** Document numbers compare without spaces, dashes or case. */
 export const normaliseDocumentNumber = (n: string) => n.replace(/[\s-]/g, "").toUpperCase();
 
+/** The device's country as alpha-2 (or `T1`, Cloudflare's code for Tor), like every other country we store. */
+const normaliseDevice = (d: NonNullable<CreateVerificationInput["applicant"]["device"]>) => {
+  const code = d.country?.toUpperCase();
+  return { ...d, ...(code ? { country: code === "T1" ? "T1" : (parseCountry(code)?.code ?? code) } : {}) };
+};
+
 function missingMedia(kinds: Iterable<string>): string[] {
   const present = new Set(kinds);
   return REQUIRED_MEDIA.filter((k) => !present.has(k));
@@ -56,6 +72,8 @@ async function newVerificationRow(s: Services, principal: Principal, input: Crea
     ...(input.applicant.email ? { email: input.applicant.email } : {}),
     ...(input.applicant.country_as_sent ? { country_as_sent: input.applicant.country_as_sent } : {}),
     ...(input.document.issuing_country_as_sent ? { issuing_country_as_sent: input.document.issuing_country_as_sent } : {}),
+    ...(input.applicant.ip ? { ip: input.applicant.ip } : {}),
+    ...(input.applicant.device ? { device: normaliseDevice(input.applicant.device) } : {}),
   };
   const number = input.document.number ? normaliseDocumentNumber(input.document.number) : null;
   const actor = actorOf(principal);

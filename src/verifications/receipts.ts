@@ -10,7 +10,9 @@ import { ApiError, notFound } from "../lib/errors";
 import type { Erased } from "./erasure";
 import { listMedia } from "./media";
 import type { VerificationRow } from "./repository";
-import { decryptDeclared } from "./repository";
+import type { Finding } from "../pipeline/types";
+import { openFindings } from "./finding-data";
+import { decryptDeclared, networkObservations } from "./repository";
 
 /** The claims every signed document about a verification starts with. */
 const claims = (s: Services, v: VerificationRow, typ: string) => ({ typ, iss: s.config.JWT_ISSUER, iat: Math.floor(s.now() / 1000), verification_id: v.id, tenant_id: v.tenantId });
@@ -69,7 +71,7 @@ export async function exportVerification(s: Services, v: VerificationRow) {
   const payload = {
     ...claims(s, v, "verification_export"),
     declared: {
-      applicant: { first_name: declared.firstName, last_name: declared.lastName, date_of_birth: declared.dateOfBirth, country: declared.country },
+      applicant: { first_name: declared.firstName, last_name: declared.lastName, date_of_birth: declared.dateOfBirth, country: declared.country, network: await networkObservations(s, v) },
       document: { type: declared.documentType, number: declared.documentNumber, issuing_country: declared.documentIssuingCountry, expiry_date: declared.documentExpiry, mrz: declared.mrz },
       external_ref: v.externalRef,
       consent: { granted: v.consentGranted, text_version: v.consentTextVersion, at: iso(v.consentAt) },
@@ -78,7 +80,7 @@ export async function exportVerification(s: Services, v: VerificationRow) {
     ...outcome(v),
     media: mediaRows.map((m) => ({ kind: m.kind, sha256: m.sha256, content_type: m.contentType, width: m.width, height: m.height, uploaded_at: iso(m.createdAt), purged: m.purgedAt !== null })),
     evidence: evidence.map((a) => ({ name: a.name, layer: a.layer, sha256: a.sha256, link: `/v1/verifications/${v.id}/evidence/${a.name}`, purged: a.purgedAt !== null })),
-    layers: layers.map((l) => ({ layer: l.layer, status: l.status, score: l.score, findings: l.findings })),
+    layers: await Promise.all(layers.map(async (l) => ({ layer: l.layer, status: l.status, score: l.score, findings: await openFindings(s.crypto, v.tenantId, l.findings as Finding[]) }))),
     reviews: reviewRows.map((r) => ({ decision: r.decision, reason: r.reason, at: iso(r.createdAt) })),
     history: history.map((t) => ({ from: t.fromStatus, to: t.toStatus, reason: t.reason, at: iso(t.createdAt) })),
     created_at: iso(v.createdAt),

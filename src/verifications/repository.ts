@@ -7,7 +7,7 @@ import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import type { Services } from "../app/services";
 import { verifications } from "../db/schema";
 import { ApiError, notFound } from "../lib/errors";
-import type { DeclaredData } from "../pipeline/types";
+import type { DeclaredData, NetworkObservation } from "../pipeline/types";
 import type { Principal } from "../types";
 import type { Status } from "./status";
 import type { VerificationRow } from "./transition";
@@ -22,6 +22,9 @@ export interface StoredApplicant {
   /** Country codes exactly as the client sent them (the columns hold the normalised codes). */
   country_as_sent?: string;
   issuing_country_as_sent?: string;
+  /** The applicant's network as the tenant's server passed it on (the geo layer's input). */
+  ip?: string;
+  device?: { country?: string; asn?: number; anonymous?: boolean };
 }
 
 /** The mode a principal is confined to: an API key's own; a user's none (both worlds). */
@@ -101,4 +104,12 @@ export async function decryptDeclared(s: Services, row: VerificationRow): Promis
     documentExpiry: row.documentExpiry,
     mrz: row.mrzEnc ? await s.crypto.decryptJson<string[]>(row.tenantId, row.mrzEnc) : null,
   };
+}
+
+/** What the tenant's server passed on about the applicant's network, as the geo layer's observations. */
+export async function networkObservations(s: Services, row: VerificationRow): Promise<NetworkObservation[]> {
+  if (!row.applicantEnc) return [];
+  const { ip, device } = await s.crypto.decryptJson<StoredApplicant>(row.tenantId, row.applicantEnc);
+  if (!ip && !device) return [];
+  return [{ source: "tenant", ip: ip ?? null, country: device?.country ?? null, asn: device?.asn ?? null, anonymous: device?.anonymous ?? false }];
 }

@@ -7,6 +7,8 @@ import { asc, desc, eq } from "drizzle-orm";
 import type { Services } from "../app/services";
 import { artifacts, layerResults, media, reviews, verificationTransitions } from "../db/schema";
 import { LIVE_LAYER_NAMES } from "../pipeline/registry";
+import type { Finding } from "../pipeline/types";
+import { openFindings } from "./finding-data";
 import type { MediaRow } from "./media";
 import type { VerificationRow } from "./repository";
 import { selectVerification, visibleTo } from "./repository";
@@ -91,7 +93,12 @@ export async function verificationView(s: Services, v: VerificationRow, evidence
     reasons: v.reasons ?? [],
     settings_version: v.settingsVersion,
     layers: Object.fromEntries(
-      layers.map((l) => [l.layer, { status: l.status, score: l.score, findings: l.findings, ms: l.ms, evidence: files.filter((f) => f.layer === l.layer).map((f) => f.name) }]),
+      await Promise.all(
+        layers.map(async (l) => [
+          l.layer,
+          { status: l.status, score: l.score, findings: await openFindings(s.crypto, v.tenantId, l.findings as Finding[]), ms: l.ms, evidence: files.filter((f) => f.layer === l.layer).map((f) => f.name) },
+        ]),
+      ),
     ),
     evidence: files.map((f) => ({ name: f.name, layer: f.layer, content_type: f.contentType, bytes: f.bytes, sha256: f.sha256, url: `/v1/verifications/${v.id}/evidence/${f.name}`, purged: f.purgedAt !== null })),
     review: review ? { decision: review.decision, reason: review.reason, reviewer_id: review.reviewerId, at: iso(review.createdAt) } : null,

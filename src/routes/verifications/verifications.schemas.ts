@@ -25,6 +25,24 @@ export const CreateVerificationShape = z
       date_of_birth: isoDate.refine((d) => d > "1900-01-01" && d < new Date().toISOString().slice(0, 10), "must be a past date after 1900").openapi({ example: "1984-08-12" }),
       country,
       email: z.email().max(254).optional(),
+      ip: z
+        .union([z.ipv4(), z.ipv6()])
+        .optional()
+        .openapi({ example: "203.0.113.7", description: "The applicant's IP address as your server saw it (not your server's own); stored encrypted, shown to reviewers" }),
+      device: z
+        .object({
+          country: z
+            .string()
+            .max(8)
+            .refine((value) => value.toUpperCase() === "T1" || parseCountry(value) !== null, "not a country code: send ISO 3166-1 alpha-2 or alpha-3, or T1 for Tor")
+            .optional()
+            .openapi({ example: "DE", description: "Country of the applicant's network as your edge saw it (e.g. Cloudflare's CF-IPCountry; `T1` = Tor)" }),
+          asn: z.number().int().min(0).max(4_294_967_295).optional().openapi({ example: 3320, description: "Autonomous system number of the applicant's network" }),
+          anonymous: z.boolean().optional().openapi({ description: "Your edge flagged the network as a VPN, proxy or Tor" }),
+        })
+        .strict()
+        .optional()
+        .openapi({ description: "What your server knows about the applicant's network, for the geo layer (GEO_MISMATCH, ANONYMOUS_NETWORK)" }),
     }),
     document: z.object({
       type: z.enum(["passport", "id_card", "driving_licence", "residence_permit"]).openapi({ example: "id_card" }),
