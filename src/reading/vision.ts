@@ -351,11 +351,16 @@ function same(field: ComparedField, a: string, b: string): boolean {
   }
 }
 
+/** Fields an ICAO check digit covers: there a valid MRZ outweighs whatever the model read. */
+const CHECK_DIGIT_FIELDS: ReadonlySet<ComparedField> = new Set(["document_number", "date_of_birth", "expiry_date"]);
+
 /**
  * Compares each printed field with the declared data and, when its check digits hold, the MRZ (`mrz` null
  * otherwise). With a valid MRZ:
  * - printed = MRZ: agrees, unless the declared value differs (mismatch against `declared`);
- * - printed ≠ MRZ and the declared value is absent or equals the MRZ: `model_misread` (never a mismatch);
+ * - printed ≠ MRZ and the declared value is absent or equals the MRZ: for a field a check digit covers (number,
+ *   dates) `model_misread` (never a mismatch: the check digit proves the MRZ); for names and the issuing state,
+ *   which no check digit covers, a mismatch against the MRZ — the printed page says another name than its own MRZ;
  * - printed ≠ MRZ and the declared value differs from the MRZ: mismatch against `mrz` (and `declared` when the
  *   printed value differs from it too) — the printed side and the MRZ tell two stories, the forger's signature.
  * Without one, printed ≠ declared is a mismatch against `declared`. `mrzNamesTruncated`: the MRZ's name field is
@@ -373,7 +378,10 @@ export function compareFields(printed: FieldValues, declared: FieldValues, mrz: 
     if (p === null) return { field, outcome: "unchecked", against: [] };
     if (z !== null) {
       if (sameAsMrz(p, z)) return d !== null && !same(field, p, d) ? { field, outcome: "mismatch", against: ["declared"] } : { field, outcome: "agrees", against: [] };
-      if (d === null || sameAsMrz(d, z)) return { field, outcome: "model_misread", against: [] };
+      // Only a check digit makes the MRZ outweigh the model: names and the issuing state have none, so a printed name
+      // that differs from the MRZ's is a finding even when the declared name agrees with the MRZ.
+      if ((d === null || sameAsMrz(d, z)) && CHECK_DIGIT_FIELDS.has(field)) return { field, outcome: "model_misread", against: [] };
+      if (d === null || sameAsMrz(d, z)) return { field, outcome: "mismatch", against: ["mrz", ...(d === null ? [] : (["declared"] as const))] };
       return { field, outcome: "mismatch", against: same(field, p, d) ? ["mrz"] : ["mrz", "declared"] };
     }
     if (d === null) return { field, outcome: "unchecked", against: [] };

@@ -257,7 +257,12 @@ describe("comparing names, numbers and fields", () => {
     const printed = values({ given_names: "MARIA ALEXANDRA KONSTANTINA" });
     const mrz = values({ given_names: "MARIA ALEXANDRA KONST" });
     expect(compareFields(printed, values({}), mrz, { mrzNamesTruncated: true })[1].outcome).toBe("agrees");
-    expect(compareFields(printed, values({}), mrz)[1].outcome).toBe("model_misread");
+    // Without the truncation allowance the longer printed names would contradict the MRZ (no check digit covers names).
+    expect(compareFields(printed, values({}), mrz)[1].outcome).toBe("mismatch");
+  });
+
+  it("reports a printed name that differs from a valid MRZ even when the declared name agrees with the MRZ: no check digit covers names", () => {
+    expect(outcome({ surname: "OTHERNAME" }, { surname: "Eriksson" }, { surname: "ERIKSSON" })).toEqual({ field: "surname", outcome: "mismatch", against: ["mrz", "declared"] });
   });
 
   it("compares the document type with the declared one, trusting a valid MRZ's document code", () => {
