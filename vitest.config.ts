@@ -7,7 +7,7 @@
  *    real local D1 (migrations applied in test/setup.ts), R2, Queues and Durable Objects of wrangler.toml.
  * Secrets are generated fresh for every run, so no test depends on a developer's .dev.vars.
  */
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
@@ -19,6 +19,13 @@ const root = path.dirname(new URL(import.meta.url).pathname);
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(root, "migrations"));
   const secrets = await generateDevSecrets();
+  // Model file name → its npm package and path, from the manifests (models/*.json), as scripts/models.mjs reads them.
+  const manifests = (await readdir(path.join(root, "models"))).filter((n) => n.endsWith(".json"));
+  const modelSources = new Map<string, { package: string; path: string }>();
+  for (const n of manifests) {
+    const m = JSON.parse(await readFile(path.join(root, "models", n), "utf8")) as { file: string; source: { package: string; path: string } };
+    modelSources.set(m.file, m.source);
+  }
   return {
     test: {
       projects: [
@@ -58,8 +65,9 @@ export default defineConfig(async () => {
                   DOCGEN: docgenBinding,
                   MODEL_FILES: async (request: Request) => {
                     const name = new URL(request.url).pathname.slice(1);
-                    if (!/^[a-z0-9_]+\.onnx$/.test(name)) return new Response("bad name", { status: 400 });
-                    const file = path.join(root, "node_modules/faceplugin-face-recognition-js/model", name);
+                    const source = modelSources.get(name);
+                    if (!source) return new Response("not a model of models/*.json", { status: 404 });
+                    const file = path.join(root, "node_modules", source.package, source.path);
                     try {
                       return new Response(await readFile(file));
                     } catch {

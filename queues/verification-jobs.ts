@@ -27,7 +27,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
 }
 
 export async function consumeVerificationJobs(batch: MessageBatch, services: Services): Promise<void> {
-  const deps = { engine: services.faceEngine(), clock: () => performance.now() };
+  const deps = { engine: services.faceEngine(), mrzReader: services.mrzReader(), clock: () => performance.now() };
   await eachLimited(batch.messages, BATCH_CONCURRENCY, async (msg) => {
     const parsed = VerificationJobSchema.safeParse(msg.body);
     if (!parsed.success) {

@@ -2,7 +2,7 @@
  * The DOCGEN service binding of the workers tests (vitest.config.ts): generated identity documents, made in Node
  * by scripts/docgen (sharp cannot run in workerd) and served to tests inside workerd.
  *
- *   GET /genuine?seed=N[&kind=td1|td3]                     → { bytes (base64), truth }
+ *   GET /genuine?seed=N[&kind=td1|td3][&expiry=YYYY-MM-DD] → { bytes (base64), truth } (expiry overrides the holder's)
  *   GET /tamper?seed=N&type=<TamperType>[&exif=stripped|kept|software][&editor=<preset>]
  *                                                           → the genuine document of that seed, tampered
  * The portrait is the woman of face-api's sample1 (tests' selfie is the same woman in sample3), so a genuine
@@ -28,11 +28,13 @@ async function faces() {
   return cache.get("faces");
 }
 
-async function genuine(seed, kind) {
-  const key = `g:${seed}:${kind}`;
+async function genuine(seed, kind, expiry) {
+  const key = `g:${seed}:${kind}:${expiry ?? ""}`;
   if (!cache.has(key)) {
     const { portrait } = await faces();
-    const flat = await renderDocument({ kind, holder: randomHolder(seed), face: portrait, layout: "green-right", fonts: { text: "DejaVu Serif", numbers: "DejaVu Sans Mono" }, seed });
+    // `expiry` keeps a test's document valid whatever the day it runs (a random holder's may lie in the past).
+    const holder = { ...randomHolder(seed), ...(expiry ? { expiryDate: expiry } : {}) };
+    const flat = await renderDocument({ kind, holder, face: portrait, layout: "green-right", fonts: { text: "DejaVu Serif", numbers: "DejaVu Sans Mono" }, seed });
     cache.set(key, await photograph(flat, { seed, width: 1600, height: 1200, quality: 90, tables: "ijg", rotationDegrees: 2, tilt: 0.02, blurSigma: 0.8, glare: false }));
   }
   return cache.get(key);
@@ -45,7 +47,8 @@ export async function docgenBinding(request) {
   const url = new URL(request.url);
   const seed = Number(url.searchParams.get("seed") ?? 1);
   const kind = url.searchParams.get("kind") === "td3" ? "td3" : "td1";
-  const photo = await genuine(seed, kind);
+  const expiry = /^\d{4}-\d{2}-\d{2}$/.test(url.searchParams.get("expiry") ?? "") ? url.searchParams.get("expiry") : undefined;
+  const photo = await genuine(seed, kind, expiry);
   if (url.pathname === "/genuine") return json({ bytes: base64(photo.bytes), truth: photo.truth });
   if (url.pathname === "/tamper") {
     const { other } = await faces();

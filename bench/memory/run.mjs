@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Memory bench: the real pipeline and the synchronous faces path in workerd (Miniflare, same code as the Worker)
- * on a generated document + selfie at 2, 12 and 16.7 MP, one fresh isolate per run. After every stage it prints
+ * with every live layer on a generated passport photo + selfie at 2, 12 and 16.7 MP, one fresh isolate per run. After every stage it prints
  * each WebAssembly memory (`memory.buffer.byteLength`; it never shrinks, so the last value is the peak) and the JS
  * heap read over the V8 inspector (`Runtime.getHeapUsage`: usedSize + backingStorageSize, the ArrayBuffers outside
  * the heap), and the total against the 100 MB budget (a deployed isolate has 128 MB; MB = 10^6 bytes here). The heap is read between
@@ -13,21 +13,56 @@
  * --json prints the peaks as JSON instead of tables (test/unit/memory-budget.test.ts asserts on them).
  */
 import { copyFile, mkdir } from "node:fs/promises";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import WebSocket from "ws";
-import { SIZES, documentPhoto, selfiePhoto } from "../../examples/phone-photos.mjs";
+import sharp from "sharp";
+import { SIZES, selfiePhoto } from "../../examples/phone-photos.mjs";
+import { photograph, renderDocument } from "../../scripts/docgen/index.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const outDir = path.join(root, "bench/out/memory");
-const modelDir = path.join(root, "node_modules/faceplugin-face-recognition-js/model");
+/** Every model of models/*.json (face and OCR), read from its npm package as scripts/models.mjs does. */
+async function modelManifests() {
+  const dir = path.join(root, "models");
+  const names = (await readdir(dir)).filter((n) => n.endsWith(".json"));
+  return Promise.all(names.map(async (n) => JSON.parse(await readFile(path.join(dir, n), "utf8"))));
+}
 /** The budget for one run, in MB (10^6 bytes) like Cloudflare's 128 MB limit it leaves room under. */
 export const BUDGET_MB = 100;
 const MB = 1e6;
+
+/** The passport's holder: bench/memory/worker.ts declares the same data, answers for the vision model and registers it. */
+const HOLDER = {
+  surname: "MUSTERMANN",
+  givenNames: "ERIKA",
+  nationality: "D",
+  issuingState: "D",
+  stateName: "DEUTSCHLAND",
+  sex: "F",
+  birthDate: "1984-08-12",
+  issueDate: "2021-11-01",
+  expiryDate: "2031-10-31",
+  documentNumber: "C01X00T47",
+  placeOfBirth: "BERLIN",
+};
+
+/**
+ * The document: a generated passport data page (scripts/docgen, with a machine-readable zone for the OCR layer) with
+ * the woman of face-api's sample1 as the portrait, photographed like a phone at the given size (a mild tilt and blur).
+ */
+async function documentPhoto([width, height]) {
+  const portrait = new Uint8Array(
+    await sharp(await readFile(path.join(root, "node_modules/@vladmandic/face-api/demo/sample1.jpg"))).extract({ left: 1330, top: 60, width: 500, height: 580 }).jpeg({ quality: 95 }).toBuffer(),
+  );
+  const flat = await renderDocument({ kind: "td3", holder: HOLDER, face: portrait, layout: "blue-left", fonts: { text: "DejaVu Sans", numbers: "DejaVu Sans Mono" }, seed: 7, width: Math.round(width * 0.6) });
+  const photo = await photograph(flat, { seed: 7, width, height, quality: 92, tables: "ijg", rotationDegrees: 1.5, tilt: 0.02, blurSigma: Math.max(0.8, width / 2500), glare: false, fill: 0.75 });
+  return Buffer.from(photo.bytes);
+}
 
 async function bundle() {
   await mkdir(outDir, { recursive: true });
@@ -127,8 +162,8 @@ async function isolate(code, inputs, { images = true } = {}) {
   await mf.ready;
   cdp = await inspector(inspectorPort);
   const models = await mf.getR2Bucket("MODELS");
-  for (const file of ["fr_detect.onnx", "fr_landmark.onnx", "fr_feature.onnx", "fr_liveness.onnx"]) {
-    await models.put(file, new Uint8Array(await readFile(path.join(modelDir, file))));
+  for (const manifest of await modelManifests()) {
+    await models.put(manifest.file, new Uint8Array(await readFile(path.join(root, "node_modules", manifest.source.package, manifest.source.path))));
   }
   const media = await mf.getR2Bucket("MEDIA");
   for (const [key, bytes] of Object.entries(inputs)) await media.put(key, new Uint8Array(bytes));

@@ -1,6 +1,7 @@
 /**
- * The workerd side of the memory bench: the real pipeline (the decode memo over the Images binding, the intake,
- * face, liveness and duplicates layers, the face engine on onnxruntime-web, the decision) and the synchronous
+ * The workerd side of the memory bench: the real pipeline (the decode memo over the Images binding, every live
+ * layer — intake, EXIF, JPEG, ELA, copy-move, MRZ OCR, face, liveness, vision, duplicates, registry, geo — the face
+ * engine and the MRZ reader on one onnxruntime-web, the decision) and the synchronous
  * faces path, with a probe after every stage. A probe reads each WebAssembly memory here and asks the bench (Node,
  * through the PROBE service binding) to read the JS heap over the V8 inspector while this isolate waits.
  *
@@ -15,6 +16,10 @@ import { toSourcePixels } from "../../src/face/engine";
 import { uprightSourceSize } from "../../src/face/decode";
 import { cosineSimilarity } from "../../src/face/embedding";
 import { workerFaceEngine } from "../../src/face/ort-web-runtime";
+import { workersAiVision } from "../../src/adapters/ai/workers-ai-vision";
+import { memoryRegistryLookup } from "../../src/registry/lookup";
+import { workerMrzReader } from "../../src/reading/worker-reader";
+import { aiStandIn } from "../../test/helpers/ai-stand-in";
 import { decide } from "../../src/pipeline/decision";
 import { decodeOnce, decodeUpload } from "../../src/pipeline/images";
 import { livePipeline } from "../../src/pipeline/registry";
@@ -59,6 +64,29 @@ async function load(env: Env, key: string, kind: MediaInput["kind"]): Promise<Me
   return { kind, bytes, contentType: "image/jpeg", sha256 };
 }
 
+/** The holder of the bench's generated passport (bench/memory/run.mjs renders it with these fields). */
+const HOLDER = { surname: "MUSTERMANN", givenNames: "ERIKA", birthDate: "1984-08-12", documentNumber: "C01X00T47", expiryDate: "2031-10-31" };
+const PRINTED = {
+  document_type: "passport",
+  issuing_country: "DEU",
+  surname: HOLDER.surname,
+  given_names: HOLDER.givenNames,
+  date_of_birth: HOLDER.birthDate,
+  document_number: HOLDER.documentNumber,
+  expiry_date: HOLDER.expiryDate,
+  portrait_present: true,
+  screen_or_photocopy: false,
+};
+const REGISTERED = {
+  id: "reg_bench",
+  documentType: "passport" as const,
+  issuingCountry: "DE",
+  holder: { firstName: HOLDER.givenNames, lastName: HOLDER.surname, dateOfBirth: HOLDER.birthDate },
+  issueDate: "2021-11-01",
+  expiryDate: HOLDER.expiryDate,
+  status: "valid" as const,
+};
+
 const emptyGallery = { faces: async () => [], documentNumberReuse: async () => [], documentImages: async () => [] };
 
 export default {
@@ -78,9 +106,13 @@ export default {
       }
       if (url.pathname === "/run") {
         await m.probe("isolate start");
+        // As the consumer does (src/verifications/processing.ts): the recogniser's session first, then the face models.
+        const mrzReader = workerMrzReader(env.MODELS);
+        await mrzReader.warmUp();
+        await m.probe("OCR model loaded");
         const engine = workerFaceEngine(env.MODELS);
         await engine.warmUp();
-        await m.probe("models loaded");
+        await m.probe("face models loaded");
         const media = [await load(env, url.searchParams.get("doc")!, "document_front"), await load(env, url.searchParams.get("selfie")!, "selfie")];
         await m.probe("media loaded");
         const inner = decodeOnce(resizer);
@@ -91,7 +123,16 @@ export default {
               return fn(decoded);
             }),
         };
-        const pipeline = livePipeline({ engine }, { gallery: emptyGallery, images, challenge: null });
+        // Every layer on: the vision layer encodes and sends its picture to a stand-in for Workers AI (which has no
+        // local form) answering what the document says; the registry holds the document; the velocity counter
+        // answers at once (its D1 queries cost no isolate memory worth measuring).
+        const vision = workersAiVision(aiStandIn(PRINTED), "@cf/google/gemma-4-26b-a4b-it");
+        const registry = memoryRegistryLookup([{ documentNumber: HOLDER.documentNumber, record: REGISTERED }]);
+        const velocity = async () => ({ key_per_hour: 1, tenant_per_hour: 1, document_per_day: 0 });
+        const pipeline = livePipeline(
+          { engine, mrzReader, vision },
+          { gallery: emptyGallery, images, challenge: null, registry, velocity, settings: DEFAULT_SETTINGS },
+        );
         const layers: Layer[] = pipeline.layers.map((layer) => ({
           name: layer.name,
           run: async (inputs, ctx) => {
@@ -103,9 +144,20 @@ export default {
         const inputs = {
           verificationId: "bench",
           tenantId: "bench",
-          declared: { firstName: "A", lastName: "B", dateOfBirth: "1990-01-01", country: null, documentType: "id_card", documentNumber: null, documentIssuingCountry: null, documentExpiry: null, mrz: null },
+          declared: {
+            firstName: HOLDER.givenNames,
+            lastName: HOLDER.surname,
+            dateOfBirth: HOLDER.birthDate,
+            country: "DE",
+            documentType: "passport",
+            documentNumber: HOLDER.documentNumber,
+            documentIssuingCountry: "DE",
+            documentExpiry: HOLDER.expiryDate,
+            mrz: null,
+          },
           media,
           request: { country: null, ip: null },
+          network: [{ source: "tenant" as const, ip: "203.0.113.7", country: "DE", asn: 3320, anonymous: false }],
         };
         const results = await runPipeline(layers, inputs, { clock: () => performance.now(), today: "2026-01-01", images });
         const outcome = decide(results, DEFAULT_SETTINGS);

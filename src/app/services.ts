@@ -19,6 +19,10 @@ import type { Bindings, Config } from "../env";
 import { loadConfig } from "../env";
 import { workerFaceEngine } from "../face/ort-web-runtime";
 import type { FaceEngine } from "../face/engine";
+import { workersAiVision } from "../adapters/ai/workers-ai-vision";
+import type { MrzReader } from "../reading/ocr/reader";
+import type { VisionModel } from "../reading/vision";
+import { workerMrzReader } from "../reading/worker-reader";
 import { createTokenService } from "../identity/tokens";
 import type { TokenService } from "../identity/tokens";
 
@@ -46,6 +50,10 @@ export interface Services {
   imageResizer: ImageResizer | undefined;
   /** The isolate-cached face engine over the models in R2 (built on first use). */
   faceEngine: () => FaceEngine;
+  /** The isolate-cached MRZ OCR reader over the PP-OCR models in R2 (built on first use). */
+  mrzReader: () => MrzReader;
+  /** The vision model the tenant chose, over the Workers AI binding; null without the binding. */
+  visionModel: (model: string) => VisionModel | null;
   /** Readiness probes per dependency, for /health/ready. */
   probes: Record<string, () => Promise<unknown>>;
 }
@@ -76,6 +84,8 @@ export function createServices(env: Bindings, clock: Clock = { now: () => Date.n
     rateLimits: durableRateLimits(env.RATE_LIMITER),
     imageResizer: resizerFromBinding(env.IMAGES),
     faceEngine: () => workerFaceEngine(env.MODELS),
+    mrzReader: () => workerMrzReader(env.MODELS),
+    visionModel: (model) => (env.AI ? workersAiVision(env.AI, model) : null),
     probes: {
       d1: () => env.DB.prepare("SELECT 1 AS ok").first(),
       r2_media: () => env.MEDIA.head("health/probe"),

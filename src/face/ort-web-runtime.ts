@@ -110,8 +110,8 @@ export function ortWebRuntime(): OrtRuntime {
  * Loads model files from an R2 bucket (keys = file names) and checks each against the sha256 in
  * its manifest, so a stale or corrupted upload fails loudly instead of scoring wrongly.
  */
-export function r2ModelLoader(bucket: R2Bucket): (file: string) => Promise<Uint8Array> {
-  const expected = new Map(Object.values(MANIFESTS).map((m) => [m.file, m.sha256]));
+export function r2ModelLoader(bucket: R2Bucket, manifests: readonly { file: string; sha256: string }[] = Object.values(MANIFESTS)): (file: string) => Promise<Uint8Array> {
+  const expected = new Map(manifests.map((m) => [m.file, m.sha256]));
   return async (file) => {
     const object = await bucket.get(file);
     if (!object) throw new FaceEngineError("MODEL_UNAVAILABLE", `model ${file} is not in the MODELS bucket (run scripts/models.mjs)`);
@@ -123,6 +123,17 @@ export function r2ModelLoader(bucket: R2Bucket): (file: string) => Promise<Uint8
     }
     return bytes;
   };
+}
+
+let runtime: OrtRuntime | undefined;
+
+/**
+ * The isolate's one onnxruntime-web runtime: the face engine and the MRZ reader share its wasm memory (which never
+ * shrinks, so two instances would each keep their peak) and its lock (one inference at a time).
+ */
+export function sharedOrtWebRuntime(): OrtRuntime {
+  runtime ??= ortWebRuntime();
+  return runtime;
 }
 
 let engine: FaceEngine | undefined;
@@ -140,7 +151,7 @@ export function workerFaceEngine(bucket: R2Bucket): FaceEngine {
   currentBucket = bucket;
   engine ??= createFaceEngine({
     loadModel: (file) => r2ModelLoader(currentBucket as R2Bucket)(file),
-    runtime: ortWebRuntime(),
+    runtime: sharedOrtWebRuntime(),
     now: () => performance.now(),
     releaseModelBytes: true,
   });

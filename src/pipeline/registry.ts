@@ -13,14 +13,28 @@ import { documentDuplicatesLayer } from "./layers/document-duplicates";
 import { elaLayer } from "./layers/ela";
 import { exifLayer } from "./layers/exif";
 import { intakeLayer } from "./layers/intake";
+import { geoLayer } from "./layers/geo";
+import type { VelocityCounter } from "./layers/geo";
 import { JpegEvidence, jpegLayer } from "./layers/jpeg";
+import { MrzEvidence, mrzLayer } from "./layers/mrz";
+import type { MrzImageReader } from "./layers/mrz";
+import { registryLayer } from "./layers/registry";
+import type { RegistryLookup } from "./layers/registry";
+import { visionLayer } from "./layers/vision";
+import type { MrzReader } from "../reading/ocr/reader";
+import type { VisionModel } from "../reading/vision";
 import type { DecodedImages } from "./images";
+import type { DecisionSettings } from "./settings";
 import type { Layer } from "./types";
 
 /** Long-lived dependencies (per isolate or per batch). */
 export interface LayerDeps {
   /** The face engine; without it the biometric layers are not registered (model-free runs). */
   engine?: FaceEngine;
+  /** The MRZ OCR reader (PP-OCR models); without it only client-sent MRZ lines are checked. */
+  mrzReader?: MrzReader;
+  /** The vision model (Workers AI); without it the vision layer is skipped with the reason. */
+  vision?: VisionModel | null;
 }
 
 /** Per-verification context. */
@@ -29,9 +43,20 @@ export interface RunContext {
   /** The run's decode-once memo (the same one the layer context carries). */
   images: DecodedImages;
   challenge: { steps: ChallengeStep[]; mirrored: boolean } | null;
+  /** The tenant's document registry in the verification's mode (null: not consulted). */
+  registry: RegistryLookup | null;
+  /** Counts earlier verifications for the velocity check (null: not counted). */
+  velocity: VelocityCounter | null;
+  /** The tenant's settings the layers apply themselves (the rest is the decision's). */
+  settings: Pick<DecisionSettings, "minimum_age" | "velocity">;
 }
 
-export const LIVE_LAYER_NAMES = ["intake", "exif", "jpeg", "ela", "copy_move", "face", "liveness", "duplicates", "document_duplicates"] as const;
+/** The OCR reader over the run's decoded images: the MRZ is read on the shrunk, upright document image. */
+export function imageMrzReader(reader: MrzReader): MrzImageReader {
+  return (media, images) => images.use(media, (decoded) => (decoded ? reader.read(decoded.image) : null));
+}
+
+export const LIVE_LAYER_NAMES = ["intake", "exif", "jpeg", "ela", "copy_move", "mrz", "face", "liveness", "vision", "duplicates", "document_duplicates", "registry", "geo"] as const;
 
 export interface LivePipeline {
   layers: Layer[];
@@ -49,5 +74,24 @@ export function livePipeline(deps: LayerDeps, run: RunContext): LivePipeline {
   const documentDuplicates = documentDuplicatesLayer(run.gallery);
   const forensics = [exifLayer, jpegLayer(jpeg), elaLayer(jpeg, portrait), copyMoveLayer(portrait)];
   const biometrics = deps.engine && analyses ? biometricLayers({ engine: deps.engine, gallery: run.gallery, challenge: run.challenge }, analyses) : [];
-  return { layers: [intakeLayer, ...forensics, ...biometrics, documentDuplicates], analyses, documentHash: documentDuplicates.hash };
+  // The MRZ is read once and shared: vision and the registry compare against it, geo counts its document number.
+  const mrz = new MrzEvidence(deps.mrzReader ? imageMrzReader(deps.mrzReader) : null);
+  const [face, liveness] = [biometrics.filter((l) => l.name === "face"), biometrics.filter((l) => l.name !== "face" && l.name !== "duplicates")];
+  const duplicates = biometrics.filter((l) => l.name === "duplicates");
+  return {
+    layers: [
+      intakeLayer,
+      ...forensics,
+      mrzLayer(mrz, { minimumAge: run.settings.minimum_age }),
+      ...face,
+      ...liveness,
+      visionLayer(deps.vision ?? null, mrz),
+      ...duplicates,
+      documentDuplicates,
+      registryLayer(run.registry, mrz),
+      geoLayer(run.velocity, run.settings.velocity, mrz),
+    ],
+    analyses,
+    documentHash: documentDuplicates.hash,
+  };
 }

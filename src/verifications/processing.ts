@@ -12,6 +12,7 @@ import type { Services } from "../app/services";
 import { artifacts, documentImages, faceEmbeddings, layerResults, verifications } from "../db/schema";
 import type { ChallengeStep } from "../face/challenge";
 import type { FaceEngine } from "../face/engine";
+import type { MrzReader } from "../reading/ocr/reader";
 import { embeddingToBytes } from "../face/duplicates";
 import { sha256Hex } from "../lib/crypto";
 import { toBase64Url } from "../lib/encoding";
@@ -25,10 +26,13 @@ import { runPipeline } from "../pipeline/run";
 import { sandboxDecision, sandboxLayer } from "../pipeline/sandbox";
 import type { LayerResult } from "../pipeline/types";
 import type { Clock, MediaStore, VerificationJob } from "../ports";
+import { sealFindings } from "./finding-data";
 import { d1Gallery } from "./gallery";
+import { d1Velocity } from "./velocity";
+import { d1RegistryLookup } from "../registry/lookup";
 import { listMedia, loadMediaInputs, verificationPrefix } from "./media";
 import type { VerificationRow } from "./repository";
-import { decryptDeclared, loadForSystem } from "./repository";
+import { decryptDeclared, loadForSystem, networkObservations } from "./repository";
 import type { GuardedRow } from "./transition";
 import { SYSTEM_ACTOR, commitTransition } from "./transition";
 import { isFinal } from "./status";
@@ -69,7 +73,7 @@ export async function storeArtifacts(ports: { media: MediaStore; clock: Clock },
 export type JobOutcome = "decided" | "already_final" | "not_found" | "not_submitted" | "lost_race" | "erased";
 
 /** Runs the pipeline for one job. Throws on any failure so the queue retries it. */
-export async function processJob(s: Services, job: VerificationJob, deps: { engine?: FaceEngine; clock: () => number }): Promise<JobOutcome> {
+export async function processJob(s: Services, job: VerificationJob, deps: { engine?: FaceEngine; mrzReader?: MrzReader; clock: () => number }): Promise<JobOutcome> {
   let v = await loadForSystem(s, job.tenant_id, job.verification_id);
   if (!v || v.erasedAt) return "not_found";
   if (isFinal(v.status as Status)) return "already_final";
@@ -94,24 +98,36 @@ export async function processJob(s: Services, job: VerificationJob, deps: { engi
     declared,
     media: await loadMediaInputs(s, await listMedia(s, v.id)),
     request: { country: v.requestCountry, ip: v.requestIpEnc ? await s.crypto.decrypt(v.tenantId, v.requestIpEnc) : null },
+    network: await networkObservations(s, v),
   };
+  // Read before the run: some layers apply the tenant's settings themselves (minimum age, velocity limits, vision model).
+  const { version, settings } = await s.settings.get(v.tenantId);
   const ctx = { clock: deps.clock, today: new Date(s.now()).toISOString().slice(0, 10), images: decodeOnce(s.imageResizer) };
   const test = v.mode === "test";
   const issued = v.challenge as { steps?: ChallengeStep[]; mirrored?: boolean } | null;
   const challenge = issued?.steps?.length ? { steps: issued.steps, mirrored: issued.mirrored ?? false } : null;
-  const pipeline = test ? { layers: [sandboxLayer], analyses: null, documentHash: () => null } : livePipeline({ engine: deps.engine }, { gallery: d1Gallery(s, v, declared), challenge, images: ctx.images });
+  // The recogniser's session is created before the face models': creating it is onnxruntime-web's high-water mark
+  // (~50 MB), and wasm memory never shrinks, so the face sessions made afterwards fit in what it freed (bench/memory).
+  // A failure here is the mrz layer's to report (it retries the load), not the job's.
+  if (!test && deps.mrzReader) await deps.mrzReader.warmUp().catch(() => undefined);
+  const pipeline = test
+    ? { layers: [sandboxLayer], analyses: null, documentHash: () => null }
+    : livePipeline(
+        { engine: deps.engine, mrzReader: deps.mrzReader, vision: s.visionModel(settings.vision_model) },
+        { gallery: d1Gallery(s, v, declared), challenge, images: ctx.images, registry: d1RegistryLookup(s, { tenantId: v.tenantId, mode: v.mode }), velocity: d1Velocity(s, v), settings },
+      );
   const results = await runPipeline(pipeline.layers, inputs, ctx);
 
-  const { version, settings } = await s.settings.get(v.tenantId);
   const outcome = test ? sandboxDecision(declared.lastName, results, settings) : decide(results, settings);
   const to = outcome.decision as Status;
   const now = s.now();
 
   const evidence = await storeArtifacts(s, v, results);
+  const sealed = await Promise.all(results.map((r) => sealFindings(s.crypto, v.tenantId, r)));
   const rows: GuardedRow[] = [
-    ...results.map((r) => ({
+    ...results.map((r, i) => ({
       table: layerResults,
-      values: { id: newId("lyr", now), tenantId: v.tenantId, verificationId: v.id, layer: r.layer, status: r.status, score: r.score, findings: r.findings, ms: r.ms, createdAt: now },
+      values: { id: newId("lyr", now), tenantId: v.tenantId, verificationId: v.id, layer: r.layer, status: r.status, score: r.score, findings: sealed[i], ms: r.ms, createdAt: now },
     })),
     ...evidence,
   ];

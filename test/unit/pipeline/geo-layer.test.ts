@@ -76,7 +76,7 @@ describe("geoLayer", () => {
 
   it("counts by the declared document number and warns at the limit", async () => {
     const asked: (string | null)[] = [];
-    const counter = async (n: string | null) => (asked.push(n), { key_per_hour: 1, tenant_per_hour: 1, document_per_day: 5 });
+    const counter = async (n: string | null) => (asked.push(n), { key_per_hour: 1, tenant_per_hour: 1, document_per_day: limits.document_per_day });
     const r = await geoLayer(counter, limits, null).run(inputs([seen({ country: "DE" })]), ctx);
     expect(asked).toEqual(["T22000129"]);
     expect(r.status).toBe("warning");
