@@ -74,6 +74,62 @@ export interface RenderOptions {
   fonts: { text: string; numbers: string };
   seed: number;
   width?: number;
+  /** How the MRZ is printed; default DEFAULT_MRZ_STYLE (the look before styles existed). */
+  mrzStyle?: Partial<MrzStyle>;
+}
+
+export interface MrzStyle {
+  /** An installed OCR-B family: "OCR B" or its sharp cut "OCR B S". */
+  font: string;
+  sizeScale: number;
+  /** em */
+  letterSpacing: number;
+  /** ink spread, px at 1000 px document width */
+  stroke: number;
+  ink: string;
+  bandOpacity: number;
+  pattern: "none" | "guilloche";
+  patternOpacity: number;
+}
+
+export interface ReadingSplit {
+  layouts: string[];
+  fonts: { text: string; numbers: string };
+  mrzFonts: string[];
+  mrzSizeScale: [number, number];
+  mrzLetterSpacing: [number, number];
+  mrzStroke: [number, number];
+  mrzInks: string[];
+  bandOpacity: [number, number];
+  bandPattern: number;
+  frameWidths: number[];
+  qualities: number[];
+  tables: string[];
+  blurSigma: [number, number];
+  rotationDegrees: [number, number];
+  tiltFraction: [number, number];
+  noise: [number, number];
+  glare: number;
+  fill: [number, number];
+}
+
+export interface ReadingTruth {
+  split: string;
+  kind: Kind;
+  /** TD1 → "back" (the MRZ side), TD3 → "front" (the data page). */
+  side: Side;
+  layout: string;
+  mrz: string[];
+  holder: Pick<Holder, "surname" | "givenNames" | "birthDate" | "documentNumber" | "expiryDate" | "nationality" | "sex">;
+  mrzStyle: MrzStyle;
+  photo: { width: number; height: number; quality: number; tables: string; conditions: PhotoTruth["conditions"] };
+  mrzBox: MappedBox;
+}
+
+export interface ReadingSetItem {
+  id: string;
+  bytes: Uint8Array;
+  truth: ReadingTruth;
 }
 
 export interface Camera { make: string; model: string; fNumber: number; focalLength: number }
@@ -183,6 +239,15 @@ export function documentSet(options: {
   width?: number;
   height?: number;
 }): AsyncGenerator<DocumentSetItem>;
+export function readingSet(options: {
+  split: "tuning" | "heldout";
+  count: number;
+  seed: number;
+  kinds?: Kind[];
+  faces?: (Uint8Array | string)[];
+}): AsyncGenerator<ReadingSetItem>;
+export const READING_SPLITS: { tuning: ReadingSplit; heldout: ReadingSplit };
+export const DEFAULT_MRZ_STYLE: MrzStyle;
 export const SPLITS: { tuning: Split; heldout: Split };
 export const LAYOUTS: Record<string, Layout>;
 export function randomHolder(seed: number): Holder;

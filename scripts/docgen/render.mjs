@@ -13,6 +13,22 @@ import { LAYOUTS } from "./splits.mjs";
 /** @typedef {{ text: string, font: string, size: number, x: number, baseline: number, color: string, box: Box }} PrintedField */
 
 const MRZ_FONT = "OCR B";
+
+/**
+ * @typedef {object} MrzStyle how the MRZ is printed; the defaults are the look every document had before styles existed
+ * @property {string} font an installed OCR-B family: "OCR B" (regular) or "OCR B S" (its sharp-cornered cut)
+ * @property {number} sizeScale glyph size relative to the size that makes a line span 87 % (TD1) / 92 % (TD3) of the width
+ * @property {number} letterSpacing extra advance per character, in em
+ * @property {number} stroke ink spread: an outline of the ink colour, px at 1000 px document width (0 = none)
+ * @property {string} ink text colour
+ * @property {number} bandOpacity opacity of the white band printed under the MRZ (lower: more guilloche shows through)
+ * @property {"none" | "guilloche"} pattern a fine interlaced line pattern printed over the band, under the text
+ * @property {number} patternOpacity
+ */
+
+/** @type {MrzStyle} */
+export const DEFAULT_MRZ_STYLE = { font: MRZ_FONT, sizeScale: 1, letterSpacing: 0, stroke: 0, ink: "#111", bandOpacity: 0.45, pattern: "none", patternOpacity: 0 };
+
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const LABELS = {
   surname: "Surname / Nom",
@@ -124,6 +140,7 @@ function sealSvg(cx, cy, r, color, code, font) {
  * @property {{ text: string, numbers: string }} fonts
  * @property {number} seed
  * @property {number} [width] default 1200 (td1) / 1250 (td3)
+ * @property {Partial<MrzStyle>} [mrzStyle] how the MRZ is printed (default {@link DEFAULT_MRZ_STYLE})
  */
 
 /**
@@ -157,7 +174,8 @@ export async function renderDocument(options) {
   const W = options.width ?? (kind === "td1" ? 1200 : 1250);
   const H = Math.round(kind === "td1" ? (W * 54) / 85.6 : (W * 88) / 125);
   const u = W / 1000;
-  const [textMetrics, numberMetrics, mrzMetrics] = await Promise.all([fontMetrics(fonts.text), fontMetrics(fonts.numbers), fontMetrics(MRZ_FONT)]);
+  const mrzStyle = { ...DEFAULT_MRZ_STYLE, ...options.mrzStyle };
+  const [textMetrics, numberMetrics, mrzMetrics] = await Promise.all([fontMetrics(fonts.text), fontMetrics(fonts.numbers), fontMetrics(mrzStyle.font)]);
 
   const svg = [];
   const radius = kind === "td1" ? 0.037 * W : 0.012 * W;
@@ -226,17 +244,23 @@ export async function renderDocument(options) {
     });
   });
 
-  // MRZ: OCR B sized so a line spans ~88% (TD1) / 92% (TD3) of the width.
+  // MRZ: OCR B sized so a line spans ~88% (TD1) / 92% (TD3) of the width (times the style's size scale).
   const mrz = kind === "td1" ? td1Lines(holder) : td3Lines(holder);
   const lineChars = mrz[0].length;
-  const mrzSize = ((kind === "td1" ? 0.87 : 0.92) * W) / textWidth(mrzMetrics, "<".repeat(lineChars), 1);
+  const mrzSize = (mrzStyle.sizeScale * (kind === "td1" ? 0.87 : 0.92) * W) / textWidth(mrzMetrics, "<".repeat(lineChars), 1);
   const mrzPitch = mrzSize * (kind === "td1" ? 1.17 : 1.3);
-  const mrzX = Math.round((W - textWidth(mrzMetrics, mrz[0], mrzSize)) / 2);
-  svg.push(`<rect x="0" y="${mrzTop}" width="${W}" height="${H - mrzTop}" fill="#ffffff" fill-opacity="0.45"/>`);
+  const spacing = mrzStyle.letterSpacing * mrzSize;
+  const mrzLineWidth = (/** @type {string} */ line) => textWidth(mrzMetrics, line, mrzSize) + spacing * (line.length - 1);
+  const mrzX = Math.round((W - mrzLineWidth(mrz[0])) / 2);
+  svg.push(`<rect x="0" y="${mrzTop}" width="${W}" height="${H - mrzTop}" fill="#ffffff" fill-opacity="${mrzStyle.bandOpacity}"/>`);
+  if (mrzStyle.pattern === "guilloche") svg.push(bandGuilloche(mrzTop, W, H - mrzTop, layout.guilloche[0], mrzStyle.patternOpacity, u, deriveSeed(seed, "mrz-pattern")));
+  // Only non-default styles add attributes, so default documents stay byte-identical to those made before styles.
+  const ink = mrzStyle.ink === DEFAULT_MRZ_STYLE.ink ? "#111111" : mrzStyle.ink;
+  const extra = (spacing ? ` letter-spacing="${spacing.toFixed(2)}"` : "") + (mrzStyle.stroke ? ` stroke="${mrzStyle.ink}" stroke-width="${(mrzStyle.stroke * u).toFixed(2)}" stroke-linejoin="round"` : "");
   const mrzLines = mrz.map((line, i) => {
     const baseline = Math.round(mrzTop + 0.025 * H + mrzSize * 0.8 + i * mrzPitch);
-    svg.push(`<text x="${mrzX}" y="${baseline}" font-family="${MRZ_FONT}" font-size="${mrzSize.toFixed(2)}" fill="#111" xml:space="preserve">${escapeXml(line)}</text>`);
-    return { text: line, font: MRZ_FONT, size: mrzSize, x: mrzX, baseline, color: "#111111", box: textBox(mrzX, baseline, textWidth(mrzMetrics, line, mrzSize), mrzSize) };
+    svg.push(`<text x="${mrzX}" y="${baseline}" font-family="${mrzStyle.font}" font-size="${mrzSize.toFixed(2)}" fill="${mrzStyle.ink}"${extra} xml:space="preserve">${escapeXml(line)}</text>`);
+    return { text: line, font: mrzStyle.font, size: mrzSize, x: mrzX, baseline, color: ink, box: textBox(mrzX, baseline, mrzLineWidth(line), mrzSize) };
   });
   const first = mrzLines[0].box, last = mrzLines[mrzLines.length - 1].box;
   const mrzBox = { x: first.x, y: first.y, width: Math.max(...mrzLines.map((l) => l.box.width)), height: last.y + last.height - first.y };
@@ -274,6 +298,33 @@ export async function renderDocument(options) {
     mrz,
     holder,
   };
+}
+
+/**
+ * A security-print band behind the MRZ: two families of interlaced sine strands across the band (the look of the
+ * guilloche real passports print under their MRZ), drawn under the text so a reader has to ignore it.
+ * @param {number} top @param {number} width @param {number} height @param {string} color @param {number} opacity
+ * @param {number} u px per 1/1000 of the document width @param {number} seed
+ */
+function bandGuilloche(top, width, height, color, opacity, u, seed) {
+  const random = createRandom(seed);
+  const strands = random.int(7, 11);
+  const period = random.float(40, 90) * u;
+  const amplitude = (height / strands) * random.float(0.6, 1.2);
+  const steps = Math.ceil(width / (4 * u));
+  let d = "";
+  for (const family of [0, 1]) {
+    const phaseStep = random.float(0.3, 0.9);
+    for (let k = 0; k < strands; k++) {
+      const centre = top + ((k + 0.5) * height) / strands;
+      const phase = family * Math.PI + k * phaseStep;
+      for (let i = 0; i <= steps; i++) {
+        const x = (i / steps) * width;
+        d += `${i ? "L" : "M"}${x.toFixed(1)} ${(centre + amplitude * Math.sin((2 * Math.PI * x) / period + phase)).toFixed(1)}`;
+      }
+    }
+  }
+  return `<path d="${d}" fill="none" stroke="${color}" stroke-width="${(0.6 * u).toFixed(2)}" stroke-opacity="${opacity}"/>`;
 }
 
 /** Two phase-shifted sine strands per tile: a strictly periodic fine-line pattern. @param {number} period @param {number} height @param {string} color @param {number} u */
