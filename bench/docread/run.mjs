@@ -28,6 +28,7 @@
 import { execSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { modelBytes, readManifests } from "../../scripts/model-files.mjs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -68,11 +69,9 @@ if (!readerFile && !existsSync(path.join(root, "src/reading/ocr/reader.ts"))) {
   process.exit(0);
 }
 
-/** Model file → its bytes on disk, from the manifests in models/ (file, source.package, source.path). */
+/** Model file → its manifest in models/ (the bytes are made as scripts/models.mjs makes them: checked, derived). */
 async function modelPaths() {
-  const dir = path.join(root, "models");
-  const manifests = await Promise.all(readdirSync(dir).filter((n) => n.endsWith(".json")).map(async (n) => JSON.parse(await readFile(path.join(dir, n), "utf8"))));
-  return new Map(manifests.filter((m) => m.file && m.source?.package).map((m) => [m.file, path.join(root, "node_modules", m.source.package, m.source.path)]));
+  return new Map((await readManifests(root)).map((m) => [m.file, m]));
 }
 
 const started = performance.now();
@@ -81,7 +80,7 @@ const R = await import(nodeBundle);
 const paths = await modelPaths();
 const modelFiles = R.OCR_MODEL_FILES;
 for (const file of modelFiles) if (!paths.has(file)) throw new Error(`no manifest in models/ names ${file} (OCR_MODEL_FILES)`);
-const loadModel = async (file) => new Uint8Array(await readFile(paths.get(file)));
+const loadModel = async (file) => modelBytes(root, paths.get(file));
 
 process.stderr.write(`generating ${COUNT} ${SPLIT} documents (${KINDS.join(" + ")}, seed ${SEED})…\n`);
 const items = [];

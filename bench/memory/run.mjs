@@ -13,7 +13,8 @@
  * --json prints the peaks as JSON instead of tables (test/unit/memory-budget.test.ts asserts on them).
  */
 import { copyFile, mkdir } from "node:fs/promises";
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { modelBytes, readManifests } from "../../scripts/model-files.mjs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,12 +27,7 @@ import { photograph, renderDocument } from "../../scripts/docgen/index.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const outDir = path.join(root, "bench/out/memory");
-/** Every model of models/*.json (face and OCR), read from its npm package as scripts/models.mjs does. */
-async function modelManifests() {
-  const dir = path.join(root, "models");
-  const names = (await readdir(dir)).filter((n) => n.endsWith(".json"));
-  return Promise.all(names.map(async (n) => JSON.parse(await readFile(path.join(dir, n), "utf8"))));
-}
+
 /** The budget for one run, in MB (10^6 bytes) like Cloudflare's 128 MB limit it leaves room under. */
 export const BUDGET_MB = 100;
 const MB = 1e6;
@@ -162,9 +158,7 @@ async function isolate(code, inputs, { images = true } = {}) {
   await mf.ready;
   cdp = await inspector(inspectorPort);
   const models = await mf.getR2Bucket("MODELS");
-  for (const manifest of await modelManifests()) {
-    await models.put(manifest.file, new Uint8Array(await readFile(path.join(root, "node_modules", manifest.source.package, manifest.source.path))));
-  }
+  for (const manifest of await readManifests(root)) await models.put(manifest.file, await modelBytes(root, manifest));
   const media = await mf.getR2Bucket("MEDIA");
   for (const [key, bytes] of Object.entries(inputs)) await media.put(key, new Uint8Array(bytes));
   return {

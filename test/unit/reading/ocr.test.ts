@@ -13,7 +13,8 @@ import { photograph, randomHolder, readingSet, renderDocument, SPLITS } from "..
 import { type RgbaImage, makeImage } from "../../../src/face/image";
 import { ortNodeRuntime } from "../../../src/face/ort-node-runtime";
 import { decodeSlots, type SymbolFrames } from "../../../src/reading/ocr/ctc";
-import { MRZ_SYMBOLS, RECOGNISER } from "../../../src/reading/ocr/manifest";
+import { DICTIONARY_MANIFEST, MRZ_SYMBOLS, RECOGNISER } from "../../../src/reading/ocr/manifest";
+import { modelBytes } from "../../../scripts/model-files.mjs";
 import { createMrzReader, type MrzReader, OCR_MODEL_FILES } from "../../../src/reading/ocr/reader";
 import { slotAlphabets } from "../../../src/reading/ocr/alphabets";
 
@@ -33,7 +34,7 @@ beforeAll(async () => {
   reader = createMrzReader({
     loadModel: async (file) => {
       loads.push(file);
-      return new Uint8Array(await readFile(path.join(packageDir, RECOGNISER.source.path)));
+      return modelBytes(root, DICTIONARY_MANIFEST);
     },
     runtime: ortNodeRuntime(1),
     now: () => performance.now(),
@@ -42,20 +43,25 @@ beforeAll(async () => {
 }, 60_000);
 
 describe("the recogniser manifest", () => {
-  it("names the package file by its sha256 and size", async () => {
+  it("names the package file and the derived file (the CTC head cut to the MRZ's classes) by their sha256 and size", async () => {
     const bytes = await readFile(path.join(packageDir, RECOGNISER.source.path));
-    expect(createHash("sha256").update(bytes).digest("hex")).toBe(RECOGNISER.sha256);
-    expect(bytes.length).toBe(RECOGNISER.bytes);
+    expect(createHash("sha256").update(bytes).digest("hex")).toBe(RECOGNISER.source.sha256);
+    expect(bytes.length).toBe(RECOGNISER.source.bytes);
+    const derived = await modelBytes(root, DICTIONARY_MANIFEST);
+    expect(createHash("sha256").update(derived).digest("hex")).toBe(RECOGNISER.sha256);
+    expect(derived.length).toBe(RECOGNISER.bytes);
+    expect(RECOGNISER.classes.count).toBe(69);
     expect(OCR_MODEL_FILES).toEqual([RECOGNISER.file]);
   });
 
   it("maps every MRZ symbol and alias to its line in ppocr_keys_v1.txt (class 0 is the CTC blank)", async () => {
     const lines = (await readFile(path.join(packageDir, "assets/ppocr_keys_v1.txt"), "utf8")).split("\n");
-    expect(lines.length + 2).toBe(RECOGNISER.classes.count); // blank + dictionary + space
-    expect(RECOGNISER.classes.space).toBe(lines.length + 1);
+    const table = DICTIONARY_MANIFEST.classes;
+    expect(lines.length + 2).toBe(table.count); // blank + dictionary + space
+    expect(table.space).toBe(lines.length + 1);
     for (const symbol of MRZ_SYMBOLS) {
-      expect(lines[RECOGNISER.classes.mrz[symbol] - 1]).toBe(symbol);
-      for (const [alias, index] of Object.entries(RECOGNISER.classes.aliases[symbol] ?? {})) expect(lines[index - 1]).toBe(alias);
+      expect(lines[table.mrz[symbol] - 1]).toBe(symbol);
+      for (const [alias, index] of Object.entries(table.aliases[symbol] ?? {})) expect(lines[index - 1]).toBe(alias);
     }
   });
 });
