@@ -40,7 +40,7 @@ describe("face layer", () => {
     expect(v.status).toBe("verified");
     const match = v.layers.face.findings.find((f: { code: string }) => f.code === "FACE_MATCH");
     expect(match.data.similarity).toBeGreaterThan(match.data.threshold);
-    expect(v.steps.map((s: { name: string }) => s.name)).toEqual(["intake", "exif", "jpeg", "ela", "copy_move", "face", "liveness", "duplicates", "document_duplicates"]);
+    expect(v.steps.map((s: { name: string }) => s.name)).toEqual(["intake", "exif", "jpeg", "ela", "copy_move", "mrz", "face", "liveness", "vision", "duplicates", "document_duplicates", "registry", "geo"]);
   });
 
   it("a selfie of someone else → FACE_MISMATCH and not_verified", async () => {

@@ -200,3 +200,37 @@ describe("geo", () => {
     expect(codes(plain, "geo")).toContain("NETWORK_UNKNOWN");
   });
 });
+
+describe("bad input to the reading features", () => {
+  it("refuses a malformed applicant network with 400 and creates nothing", async () => {
+    const before = await env.DB.prepare("SELECT count(*) AS n FROM verifications WHERE tenant_id = ?").bind(tenant.tenantId).first<{ n: number }>();
+    const bad = [
+      { ip: "300.1.2.3" },
+      { ip: "not-an-ip" },
+      { device: { country: "ZZ" } },
+      { device: { asn: -1 } },
+      { device: { country: "DE", colour: "red" } },
+    ];
+    for (const extra of bad) {
+      const res = await call("/v1/verifications", { method: "POST", headers: key, json: createBody({ applicant: { first_name: "Erika", last_name: "Mustermann", date_of_birth: "1984-08-12", country: "DE", ...extra } }) });
+      expect(res.status, JSON.stringify(extra)).toBe(400);
+      expect(res.data.error.code).toBe("VALIDATION_ERROR");
+    }
+    const after = await env.DB.prepare("SELECT count(*) AS n FROM verifications WHERE tenant_id = ?").bind(tenant.tenantId).first<{ n: number }>();
+    expect(after?.n).toBe(before?.n);
+  });
+
+  it("validates the reading settings: minimum age, vision model and velocity limits (a partial velocity patch merges)", async () => {
+    const admin = bearer(tenant.accessToken);
+    for (const patch of [{ minimum_age: 0 }, { vision_model: "@cf/some/other-model" }, { velocity: { document_per_day: 0 } }, { velocity: { per_minute: 5 } }]) {
+      const res = await call("/v1/settings", { method: "PATCH", headers: admin, json: patch });
+      expect(res.status, JSON.stringify(patch)).toBe(400);
+    }
+    const ok = await call("/v1/settings", { method: "PATCH", headers: admin, json: { minimum_age: 21, velocity: { document_per_day: 4 } } });
+    expect(ok.status).toBe(200);
+    expect(ok.data.settings.minimum_age).toBe(21);
+    expect(ok.data.settings.velocity).toEqual({ key_per_hour: 1000, tenant_per_hour: 10000, document_per_day: 4 });
+    const reset = await call("/v1/settings", { method: "PATCH", headers: admin, json: { minimum_age: 18, velocity: { document_per_day: 10 } } });
+    expect(reset.status).toBe(200);
+  });
+});

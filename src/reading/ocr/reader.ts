@@ -16,8 +16,8 @@ import { slotAlphabets } from "./alphabets";
 import { type MrzBand, findBand } from "./band";
 import { inkComponents, toLuma } from "./components";
 import { type DecodedLine, type SymbolFrames, decodeSlots, toSymbolFrames } from "./ctc";
-import { cropLine } from "./line-crop";
-import { RECOGNISER } from "./manifest";
+import { type CropShape, FRAMES_PER_CHARACTER, cropLine } from "./line-crop";
+import { REC_STRIDE, RECOGNISER } from "./manifest";
 
 export interface MrzReaderDeps {
   /** Returns the bytes of a model file (e.g. `ocr_rec.onnx`), from R2 in workerd. */
@@ -27,6 +27,10 @@ export interface MrzReaderDeps {
   now?: () => number;
   /** Detach the model bytes once the session exists (only for loaders that hand over fresh bytes). */
   releaseModelBytes?: boolean;
+  /** Overrides of the line-crop constants (for tuning; the defaults are the tuned ones). */
+  crop?: CropShape;
+  /** Log-bonus per frame for letters in alphanumeric slots (for tuning; default {@link LETTER_PRIOR}). */
+  letterPrior?: number;
 }
 
 export interface MrzReadOptions {
@@ -66,8 +70,8 @@ export function createMrzReader(deps: MrzReaderDeps): MrzReader {
     return ready;
   }
 
-  async function recognise(model: ModelSession, image: RgbaImage, band: MrzBand, index: number): Promise<RecognisedLine> {
-    const { tensor, frameAt } = cropLine(image, band, index);
+  async function recognisePart(model: ModelSession, image: RgbaImage, band: MrzBand, index: number): Promise<RecognisedLine> {
+    const { tensor, frameAt } = cropLine(image, band, index, deps.crop);
     const out = await model.run({ [RECOGNISER.input.name]: tensor });
     releaseBuffer(tensor.data);
     const probabilities = Object.values(out)[0];
@@ -75,6 +79,29 @@ export function createMrzReader(deps: MrzReaderDeps): MrzReader {
     const frames = toSymbolFrames(probabilities.data, probabilities.dims[1], RECOGNISER.classes);
     releaseBuffer(probabilities.data);
     return { frames, frameAt };
+  }
+
+  /**
+   * A line read in parts of at most PART_MAX_WIDTH input pixels, cut between characters, their frames joined: the
+   * recogniser keeps its frames per character (accuracy) while no input is wide enough to grow onnxruntime-web's
+   * memory past what the face models and the recogniser already hold (bench/memory).
+   */
+  async function recognise(model: ModelSession, image: RgbaImage, band: MrzBand, index: number): Promise<RecognisedLine> {
+    const characters = Math.max(1, Math.round((band.end - band.start) / band.pitch));
+    const frames = deps.crop?.frames ?? FRAMES_PER_CHARACTER;
+    const parts = Math.max(1, Math.ceil((characters * frames * REC_STRIDE) / PART_MAX_WIDTH));
+    if (parts === 1) return recognisePart(model, image, band, index);
+    // Cut between characters: the band's extent holds `characters` cells (its edges are the outer characters' edges).
+    const cell = (band.end - band.start) / characters;
+    const cuts = Array.from({ length: parts + 1 }, (_, p) => (p === 0 ? band.start : p === parts ? band.end : band.start + Math.round((p * characters) / parts) * cell));
+    const pieces: { line: RecognisedLine; from: number; to: number }[] = [];
+    for (let p = 0; p < parts; p++) {
+      const line = await recognisePart(model, image, { ...band, start: cuts[p], end: cuts[p + 1] }, index);
+      const from = p === 0 ? 0 : Math.max(0, Math.round(line.frameAt(cuts[p])));
+      const to = p === parts - 1 ? line.frames.frames : Math.min(line.frames.frames, Math.round(line.frameAt(cuts[p + 1])));
+      pieces.push({ line, from, to: Math.max(from, to) });
+    }
+    return joinFrames(pieces, cuts);
   }
 
   return {
@@ -97,7 +124,7 @@ export function createMrzReader(deps: MrzReaderDeps): MrzReader {
       let best: { format: MrzFormat; lines: DecodedLine[]; score: number } | null = null;
       for (const format of candidates) {
         const alphabets = slotAlphabets(format);
-        const lines = recognised.map((r, i) => decodeSlots(r.frames, alphabets[i], slotWindows(band, MRZ_SHAPES[format].length, r)));
+        const lines = recognised.map((r, i) => decodeSlots(r.frames, alphabets[i], slotWindows(band, MRZ_SHAPES[format].length, r), { letter: deps.letterPrior ?? LETTER_PRIOR }));
         if (lines.some((l) => l === null)) continue;
         const decoded = lines as DecodedLine[];
         const score = decoded.reduce((s, l) => s + l.logScore, 0);
@@ -121,7 +148,44 @@ interface RecognisedLine {
   frameAt(position: number): number;
 }
 
-/** How far (in character cells) a character may sit from where the fixed pitch puts it: perspective, a faded end. */
+/** Widest recogniser input: wider inputs grew onnxruntime-web's memory from 41.9 to 50.3 MB beside the face models. */
+export const PART_MAX_WIDTH = 720;
+
+/** The frames `[from, to)` of each part, end to end, with one map from a position on the line to a joined frame. */
+function joinFrames(pieces: { line: RecognisedLine; from: number; to: number }[], cuts: number[]): RecognisedLine {
+  const total = pieces.reduce((n, p) => n + p.to - p.from, 0);
+  const symbolsPerFrame = pieces[0].line.frames.symbols.length / Math.max(1, pieces[0].line.frames.frames);
+  const blank = new Float32Array(total);
+  const symbols = new Float32Array(total * symbolsPerFrame);
+  const offsets: number[] = [];
+  let at = 0;
+  for (const { line, from, to } of pieces) {
+    offsets.push(at);
+    blank.set(line.frames.blank.subarray(from, to), at);
+    symbols.set(line.frames.symbols.subarray(from * symbolsPerFrame, to * symbolsPerFrame), at * symbolsPerFrame);
+    at += to - from;
+  }
+  return {
+    frames: { frames: total, blank, symbols },
+    frameAt(position) {
+      let p = 0;
+      while (p < pieces.length - 1 && position >= cuts[p + 1]) p++;
+      return offsets[p] + pieces[p].line.frameAt(position) - pieces[p].from;
+    },
+  };
+}
+
+/**
+ * Log-bonus per frame for a letter in an alphanumeric slot (./ctc.ts SlotPrior). Off: at 3.5 frames per character it
+ * helped the tuning split (letters read as digits: C→0, N→2), but at 4 frames the misreads were gone and the bonus
+ * turned the digit 0 of a generated passport's number into O in workerd (bench/memory).
+ */
+export const LETTER_PRIOR = 0;
+
+/**
+ * How far (in character cells) a character may sit from where the fixed pitch puts it: perspective, a faded end.
+ * 1.5 read every tuning document at 4 frames per character; 0.7 (tried at 3.5 frames) lost a TD1 filler.
+ */
 const SLOT_TOLERANCE = 1.5;
 
 /**

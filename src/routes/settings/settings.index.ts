@@ -46,7 +46,7 @@ const patchSettingsRoute = createRoute({
           abandoned_after_days: z.number().int().min(1).max(365).optional(),
           minimum_age: DecisionSettingsSchema.shape.minimum_age.optional(),
           vision_model: DecisionSettingsSchema.shape.vision_model.optional(),
-          velocity: DecisionSettingsSchema.shape.velocity.partial().optional(),
+          velocity: DecisionSettingsSchema.shape.velocity.partial().strict().optional(),
         })
         .strict(),
     ),

@@ -26,7 +26,9 @@ export const CreateVerificationShape = z
       country,
       email: z.email().max(254).optional(),
       ip: z
-        .union([z.ipv4(), z.ipv6()])
+        .string()
+        .max(45)
+        .refine((v) => z.ipv4().safeParse(v).success || z.ipv6().safeParse(v).success, "not an IPv4 or IPv6 address")
         .optional()
         .openapi({ example: "203.0.113.7", description: "The applicant's IP address as your server saw it (not your server's own); stored encrypted, shown to reviewers" }),
       device: z
