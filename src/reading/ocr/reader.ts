@@ -114,8 +114,13 @@ export function createMrzReader(deps: MrzReaderDeps): MrzReader {
       const formats = (options.formats ?? ALL_FORMATS).filter((f) => ALL_FORMATS.includes(f));
       const band = findBand(inkComponents(toLuma(image), image.width, image.height), image.height);
       const located = now();
-      const candidates = band ? formats.filter((f) => MRZ_SHAPES[f].lines === band.lines.length) : [];
-      if (!band || candidates.length === 0) return null;
+      const shaped = band ? formats.filter((f) => MRZ_SHAPES[f].lines === band.lines.length) : [];
+      if (!band || shaped.length === 0) return null;
+      // Two-line zones are TD2 (36) or TD3 (44): the band's own length in character cells tells them apart better than
+      // the decodings' scores (a TD3 line decoded as 36 slots can score higher by dropping eight fillers).
+      const cells = (band.end - band.start) / band.pitch;
+      const nearest = Math.min(...shaped.map((f) => Math.abs(MRZ_SHAPES[f].length - cells)));
+      const candidates = shaped.filter((f) => Math.abs(MRZ_SHAPES[f].length - cells) <= nearest + FORMAT_MARGIN);
 
       const model = await session();
       const recognised: RecognisedLine[] = [];
@@ -147,6 +152,9 @@ interface RecognisedLine {
   frames: SymbolFrames;
   frameAt(position: number): number;
 }
+
+/** Character cells by which a format may be farther from the band's length than the nearest one and still be tried. */
+const FORMAT_MARGIN = 2;
 
 /** Widest recogniser input: wider inputs grew onnxruntime-web's memory from 41.9 to 50.3 MB beside the face models. */
 export const PART_MAX_WIDTH = 720;
