@@ -29,14 +29,12 @@ import { execSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { modelBytes, readManifests } from "../../scripts/model-files.mjs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "mrz";
-import WebSocket from "ws";
 import { readingSet } from "../../scripts/docgen/index.mjs";
-import { BUDGET_MB, totalOf } from "../memory/run.mjs";
+import { BUDGET_MB, freePort, inspector, totalOf } from "../memory/run.mjs";
 import { buildBench } from "./build.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -375,45 +373,3 @@ async function readWorkerd() {
   }
 }
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A CDP session to the Worker's isolate (as bench/memory/run.mjs opens it). */
-async function inspector(port) {
-  let targets = [];
-  for (let i = 0; i < 50 && !targets.length; i++) {
-    try {
-      targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  const target = targets.find((t) => /user/.test(t.id ?? t.title ?? "")) ?? targets[0];
-  if (!target) throw new Error("no inspector target");
-  const ws = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
-  let next = 1;
-  const pending = new Map();
-  ws.on("message", (data) => {
-    const msg = JSON.parse(String(data));
-    if (msg.id && pending.has(msg.id)) {
-      pending.get(msg.id)(msg);
-      pending.delete(msg.id);
-    }
-  });
-  return {
-    call: (method, params = {}) =>
-      new Promise((resolve, reject) => {
-        const id = next++;
-        pending.set(id, (msg) => (msg.error ? reject(new Error(`${method}: ${msg.error.message}`)) : resolve(msg.result)));
-        ws.send(JSON.stringify({ id, method, params }));
-      }),
-    close: () => ws.close(),
-  };
-}

@@ -94,7 +94,8 @@ async function bundle() {
   return { worker, wasm: [...new Set(wasm.values())].map((n) => path.join(outDir, n)) };
 }
 
-const freePort = () =>
+/** A free local TCP port (for the isolate's inspector). */
+export const freePort = () =>
   new Promise((resolve) => {
     const s = net.createServer().listen(0, "127.0.0.1", () => {
       const { port } = s.address();
@@ -102,8 +103,8 @@ const freePort = () =>
     });
   });
 
-/** A CDP session to the Worker's isolate. */
-async function inspector(port) {
+/** A CDP session to the Worker's isolate (also used by bench/docread). */
+export async function inspector(port) {
   let targets = [];
   for (let i = 0; i < 50 && !targets.length; i++) {
     try {
