@@ -1,6 +1,6 @@
 /**
  * The layer rules, as data, checked in CI (`npm run lint:deps`):
- *   routes → domain (src/verifications, src/identity, src/settings, src/audit) → ports ← adapters
+ *   routes → domain (src/verifications, src/identity, src/settings, src/audit, src/registry, src/webhooks) → ports ← adapters
  * and the pure core (src/pipeline, src/face, src/imaging) knows nothing of the platform.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -38,7 +38,7 @@ module.exports = {
       name: "domain-knows-no-http",
       severity: "error",
       comment: "Domain modules know nothing of Hono; the console and the API both call them.",
-      from: { path: "^src/(verifications|identity|settings|audit)/" },
+      from: { path: "^src/(verifications|identity|settings|audit|registry|webhooks)/" },
       to: { path: ["^node_modules/(hono|@hono)", "^src/routes/", "^src/middleware/"] },
     },
     {

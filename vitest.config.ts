@@ -13,12 +13,15 @@ import { defineConfig } from "vitest/config";
 import { generateDevSecrets } from "./scripts/dev-secrets.mjs";
 import { modelBytes, readManifests } from "./scripts/model-files.mjs";
 import { docgenBinding } from "./test/docgen-binding.mjs";
+import { startWebhookReceiver } from "./test/webhook-receiver.mjs";
 
 const root = path.dirname(new URL(import.meta.url).pathname);
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(root, "migrations"));
   const secrets = await generateDevSecrets();
+  // A real HTTP receiver in Node for webhook deliveries (test/webhook-receiver.mjs), up for the whole run.
+  const receiver = await startWebhookReceiver();
   // Model file name → its manifest (models/*.json); served as scripts/models.mjs uploads it (checked, derived).
   const manifests = new Map((await readManifests(root)).map((m: { file: string }) => [m.file, m]));
   return {
@@ -52,12 +55,14 @@ export default defineConfig(async () => {
               remoteBindings: false,
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { ...secrets, ENVIRONMENT: "test", TEST_MIGRATIONS: migrations },
+                bindings: { ...secrets, ENVIRONMENT: "test", TEST_MIGRATIONS: migrations, RECEIVER_ORIGIN: receiver.origin },
                 // Test-only: serves the ONNX files of the installed model package to test/setup.ts,
                 // which stores them in the local R2 MODELS bucket exactly as scripts/models.mjs does for dev.
                 serviceBindings: {
                   // Test-only: generated identity documents (scripts/docgen, in Node) for the forensics tests.
                   DOCGEN: docgenBinding,
+                  // Test-only: programs the webhook receiver and reads what it received.
+                  RECEIVER: receiver.control,
                   MODEL_FILES: async (request: Request) => {
                     const name = new URL(request.url).pathname.slice(1);
                     const manifest = manifests.get(name);

@@ -96,6 +96,11 @@ export interface Outbox {
   flush(scope?: { verificationId?: string }): Promise<{ published: number; failed: number }>;
 }
 
+/** The producer of webhook deliveries: each id becomes one queue message, attempted in the order given. */
+export interface WebhookQueue {
+  enqueue(deliveryIds: string[], delaySeconds?: number): Promise<void>;
+}
+
 /** The hash-chained audit log (src/audit/): writers add pending rows; the tenant's chain seals them in order. */
 export type { AuditEventInput, AuditLog, PendingAuditRow } from "./audit/types";
 

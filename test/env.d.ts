@@ -10,6 +10,9 @@ declare global {
       /** Test-only service binding (vitest.config.ts) serving the ONNX model files from node_modules. */
       MODEL_FILES: Fetcher;
       DOCGEN: Fetcher;
+      /** Test-only: the webhook receiver's control (test/webhook-receiver.mjs) and the origin deliveries go to. */
+      RECEIVER: Fetcher;
+      RECEIVER_ORIGIN: string;
     }
   }
 }

@@ -28,7 +28,9 @@ import type { TokenService } from "../identity/tokens";
 
 import { createTenantCrypto } from "../lib/crypto";
 import type { TenantCrypto } from "../lib/crypto";
-import type { AuditLog, Clock, JobQueue, MediaStore, Outbox, RateLimits, SettingsStore, StatusEvents } from "../ports";
+import type { AuditLog, Clock, JobQueue, MediaStore, Outbox, RateLimits, SettingsStore, StatusEvents, WebhookQueue } from "../ports";
+import { queueWebhookQueue } from "../adapters/queues/webhook-queue";
+import { fanOut } from "../webhooks/fanout";
 
 export interface Services {
   config: Config;
@@ -44,6 +46,8 @@ export interface Services {
   jobs: JobQueue;
   statusEvents: StatusEvents;
   outbox: Outbox;
+  /** The `webhook-deliveries` producer. */
+  webhooks: WebhookQueue;
   settings: SettingsStore;
   rateLimits: RateLimits;
   /** Shrinks uploads outside the isolate before they are decoded (the Images binding); undefined → photon in the isolate. */
@@ -68,6 +72,7 @@ export function createServices(env: Bindings, clock: Clock = { now: () => Date.n
   const crypto = createTenantCrypto(config.DATA_ENCRYPTION_KEY);
   const statusEvents = durableStatusEvents(env.VERIFICATION_EVENTS);
   const tokens = createTokenService(config);
+  const webhooks = queueWebhookQueue(env.WEBHOOK_DELIVERIES);
   return {
     config,
     db,
@@ -79,7 +84,8 @@ export function createServices(env: Bindings, clock: Clock = { now: () => Date.n
     media: r2MediaStore(env.MEDIA),
     jobs: queueJobQueue(env.VERIFICATION_JOBS),
     statusEvents,
-    outbox: d1Outbox(db, statusEvents, clock),
+    webhooks,
+    outbox: d1Outbox(db, statusEvents, clock, (row) => fanOut(db, webhooks, row, clock.now())),
     settings: d1SettingsStore(db, clock),
     rateLimits: durableRateLimits(env.RATE_LIMITER),
     imageResizer: resizerFromBinding(env.IMAGES),

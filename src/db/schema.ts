@@ -278,37 +278,82 @@ export const documentImages = sqliteTable(
   (t) => [index("document_images_tenant_idx").on(t.tenantId)],
 );
 
+/**
+ * A tenant's webhook receivers, per mode like API keys (test events go only to test endpoints). `secrets_enc` is
+ * the AES-GCM-encrypted JSON list of signing secrets, newest first: `whsec_…` (HMAC, `v1`) or `whsk_…` (Ed25519,
+ * `v1a`), each with the time it stops signing (null for the current one; a rotated-out secret signs beside the new
+ * one until then). `public_keys` are the matching `whpk_…` keys of an Ed25519 endpoint (public, served to receivers).
+ * `failing_since` is the first final failure since the last success; an endpoint failing for 5 days, or answering
+ * 410 Gone, is disabled (`disabled_reason`).
+ */
 export const webhookEndpoints = sqliteTable(
   "webhook_endpoints",
   {
     id: text("id").primaryKey(),
     tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    mode: text("mode", { enum: ["live", "test"] }).notNull(),
     url: text("url").notNull(),
+    description: text("description"),
     events: text("events", { mode: "json" }).$type<string[]>().notNull(),
-    secretEnc: text("secret_enc").notNull(),
+    signing: text("signing", { enum: ["hmac", "ed25519"] }).notNull(),
+    secretsEnc: text("secrets_enc").notNull(),
+    publicKeys: text("public_keys", { mode: "json" }).$type<{ key: string; expires_at: number | null }[]>(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    disabledReason: text("disabled_reason", { enum: ["user", "gone", "failing"] }),
+    failingSince: integer("failing_since"),
     createdAt: createdAt(),
-    disabledAt: integer("disabled_at"),
+    updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("webhook_endpoints_tenant_idx").on(t.tenantId)],
+  (t) => [index("webhook_endpoints_tenant_idx").on(t.tenantId, t.mode, t.id)],
 );
 
+/**
+ * One event to send to one endpoint. `trigger` says why it exists: the event itself (one per endpoint and event,
+ * unique, so a repeated fan-out adds nothing), a `redeliver` of an earlier delivery, a `recover` of a time range, or
+ * a `test`. `next_attempt_at` is when the next attempt is due; `lease_until` keeps two queue messages for one
+ * delivery from sending at once. The body is rebuilt from the event (outbox row) at every attempt.
+ */
 export const webhookDeliveries = sqliteTable(
   "webhook_deliveries",
   {
     id: text("id").primaryKey(),
     tenantId: text("tenant_id").notNull(),
+    mode: text("mode", { enum: ["live", "test"] }).notNull(),
     endpointId: text("endpoint_id").notNull().references(() => webhookEndpoints.id, { onDelete: "cascade" }),
     eventId: text("event_id").notNull(),
     eventType: text("event_type").notNull(),
-    payload: text("payload").notNull(),
+    trigger: text("trigger", { enum: ["event", "redeliver", "recover", "test"] }).notNull(),
     status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull(),
     attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at"),
+    leaseUntil: integer("lease_until"),
     lastStatusCode: integer("last_status_code"),
-    lastError: text("last_error"),
+    lastErrorClass: text("last_error_class"),
     createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
     deliveredAt: integer("delivered_at"),
   },
-  (t) => [index("webhook_deliveries_tenant_idx").on(t.tenantId, t.id)],
+  (t) => [
+    index("webhook_deliveries_tenant_idx").on(t.tenantId, t.mode, t.id),
+    index("webhook_deliveries_due_idx").on(t.status, t.nextAttemptAt),
+    uniqueIndex("webhook_deliveries_event_unique").on(t.endpointId, t.eventId).where(sql`trigger = 'event'`),
+  ],
+);
+
+/** Every attempt of a delivery: when, the status code or error class, latency and ≤ 1 KB of the response body (no headers). */
+export const webhookAttempts = sqliteTable(
+  "webhook_attempts",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    deliveryId: text("delivery_id").notNull().references(() => webhookDeliveries.id, { onDelete: "cascade" }),
+    attemptedAt: integer("attempted_at").notNull(),
+    statusCode: integer("status_code"),
+    latencyMs: integer("latency_ms").notNull(),
+    errorClass: text("error_class"),
+    responseExcerpt: text("response_excerpt"),
+  },
+  (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.attemptedAt)],
 );
 
 /**

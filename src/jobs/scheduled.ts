@@ -1,7 +1,8 @@
 /**
  * Cron jobs (wrangler.toml [triggers]). Every minute: the stuck-verification sweeper, then the outbox and audit
  * catch-up (publish what a request committed but could not publish; seal pending audit rows). Daily at 03:00 UTC:
- * retention (media, evidence, embeddings, abandoned verifications, idempotency records).
+ * retention (media, evidence, embeddings, abandoned verifications, idempotency records, events and webhook deliveries
+ * older than 30 days). The minute job also re-queues webhook deliveries whose message was lost.
  */
 import { isNull } from "drizzle-orm";
 import type { Services } from "../app/services";
@@ -9,6 +10,7 @@ import { auditEvents } from "../db/schema";
 import { log } from "../lib/log";
 import { sweepStuck } from "../verifications/processing";
 import { runRetention } from "../verifications/retention";
+import { pruneWebhookHistory, requeueDue } from "../webhooks/maintenance";
 
 export const RETENTION_CRON = "0 3 * * *";
 
@@ -29,9 +31,9 @@ export async function catchUp(s: Services): Promise<{ published: number; failed:
 
 export async function runScheduled(cron: string, s: Services): Promise<void> {
   if (cron === RETENTION_CRON) {
-    log.info("retention_run", { ...(await runRetention(s)) });
+    log.info("retention_run", { ...(await runRetention(s)), webhooks: await pruneWebhookHistory(s) });
     return;
   }
   log.info("sweeper_run", await sweepStuck(s, s.config.STUCK_AFTER_SECONDS * 1000));
-  log.info("catch_up_run", await catchUp(s));
+  log.info("catch_up_run", { ...(await catchUp(s)), webhook_deliveries_requeued: await requeueDue(s) });
 }

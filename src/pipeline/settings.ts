@@ -40,6 +40,11 @@ export const DecisionSettingsSchema = z.object({
     /** With the same document number in the last 24 hours. */
     document_per_day: z.number().int().min(1).max(1000),
   }),
+  /**
+   * Seconds between webhook delivery attempts after the first (one entry per retry, each ±10% jitter); null = the
+   * Standard Webhooks schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h), shortened in development.
+   */
+  webhook_retry_schedule_seconds: z.array(z.number().int().min(1).max(86_400)).min(1).max(15).nullable(),
 });
 
 export type DecisionSettings = z.infer<typeof DecisionSettingsSchema>;
@@ -86,4 +91,5 @@ export const DEFAULT_SETTINGS: DecisionSettings = {
   minimum_age: 18,
   vision_model: "@cf/google/gemma-4-26b-a4b-it",
   velocity: { key_per_hour: 1000, tenant_per_hour: 10000, document_per_day: 10 },
+  webhook_retry_schedule_seconds: null,
 };

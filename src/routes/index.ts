@@ -17,6 +17,7 @@ import { reviewRouter } from "./review/review.index";
 import { settingsRouter } from "./settings/settings.index";
 import { facesRouter } from "./faces/faces.index";
 import { registryRouter } from "./registry/registry.index";
+import { webhooksRouter } from "./webhooks/webhooks.index";
 
 export function buildApi() {
   const app = createApp();
@@ -32,6 +33,7 @@ export function buildApi() {
   app.route("/", settingsRouter);
   app.route("/", facesRouter);
   app.route("/", registryRouter);
+  app.route("/", webhooksRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "X-API-Key" });

@@ -7,10 +7,10 @@
  * prefix is deleted and its live event log cleared. Status, decision and scores stay, so statistics and the audit
  * chain (which holds no personal data) remain true without identifying anyone.
  */
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Services } from "../app/services";
-import { artifacts, auditEvents, documentImages, faceEmbeddings, idempotencyKeys, layerResults, media, outbox, reviews, verifications } from "../db/schema";
+import { artifacts, auditEvents, documentImages, faceEmbeddings, idempotencyKeys, layerResults, media, outbox, reviews, verificationTransitions, verifications } from "../db/schema";
 import { log } from "../lib/log";
 import type { Finding } from "../pipeline/types";
 import type { Principal, RequestMeta } from "../types";
@@ -68,7 +68,8 @@ export async function eraseVerification(s: Services, principal: Principal | null
     s.db.update(reviews).set({ reason: null }).where(eq(reviews.verificationId, v.id)),
     s.db.delete(idempotencyKeys).where(eq(idempotencyKeys.resourceId, v.id)),
     s.db.insert(auditEvents).values(audit),
-    s.db.insert(outbox).values(event),
+    // The event takes the next number of the verification's sequence, after its last transition.
+    s.db.insert(outbox).values({ ...event, seq: sql`(select coalesce(max(${verificationTransitions.seq}), 0) + 1 from ${verificationTransitions} where ${verificationTransitions.verificationId} = ${v.id})` }),
     ...layers
       .filter((l) => (l.findings as Finding[]).some((f) => f.data))
       .map((l) => s.db.update(layerResults).set({ findings: (l.findings as Finding[]).map(({ code, message, severity }) => ({ code, message, severity })) }).where(eq(layerResults.id, l.id))),

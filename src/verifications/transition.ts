@@ -26,7 +26,8 @@ import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import type { TransitionReason } from "../pipeline/codes";
 import type { Status, TransitionCause } from "./status";
-import { canTransition } from "./status";
+import { canTransition, isFinal } from "./status";
+import { transitionEventType } from "../webhooks/events";
 
 export type VerificationRow = typeof verifications.$inferSelect;
 
@@ -99,12 +100,20 @@ export async function commitTransition(s: Services, v: VerificationRow, req: Tra
     },
     { ip: req.ip ?? null },
   );
+  const after = { ...v, ...req.set };
   const event = s.outbox.stage({
-    type: `verification.${req.to}`,
+    type: transitionEventType(req.to, req.cause),
     tenantId: v.tenantId,
     mode: v.mode,
     verificationId: v.id,
-    payload: { verification_id: v.id, from, status: req.to, reason, mode: v.mode },
+    payload: {
+      verification_id: v.id,
+      from,
+      status: req.to,
+      reason,
+      mode: v.mode,
+      ...(isFinal(req.to) ? { decision: after.decision ?? null, reason_codes: after.reasons ?? [] } : {}),
+    },
   });
 
   const update = s.db

@@ -46,7 +46,7 @@ async function counts(id: string) {
     reviews: await one("SELECT count(*) AS n FROM reviews WHERE verification_id = ?"),
     history: await one("SELECT count(*) AS n FROM verification_transitions WHERE verification_id = ? AND to_status IN ('verified', 'not_verified')"),
     audit: await one("SELECT count(*) AS n FROM audit_events WHERE target_id = ? AND action IN ('verification.verified', 'verification.not_verified')"),
-    outbox: await one("SELECT count(*) AS n FROM outbox WHERE verification_id = ? AND type IN ('verification.verified', 'verification.not_verified')"),
+    outbox: await one("SELECT count(*) AS n FROM outbox WHERE verification_id = ? AND type = 'verification.reviewed'"),
   };
 }
 

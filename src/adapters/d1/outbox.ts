@@ -1,9 +1,10 @@
 /**
  * The D1 adapter of the Outbox port. Rows are inserted by the caller inside its own D1 batch (see
  * src/verifications/transition.ts); `flush` then publishes committed rows oldest first: status events to the
- * verification's live stream (webhook fan-out joins here later). A row is marked published only after its
- * publication succeeded, and publishing is idempotent downstream (the stream ignores a seq it already has), so a
- * crash between the two only causes a harmless repeat.
+ * verification's live stream, and every event to the webhook fan-out (src/webhooks/fanout.ts: one queued delivery
+ * per subscribed endpoint). A row is marked published only after both succeeded, and both are idempotent downstream
+ * (the stream ignores a seq it already has; a delivery is unique per endpoint and event), so a crash between the
+ * two only causes a harmless repeat.
  */
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
@@ -14,7 +15,10 @@ import type { Clock, Outbox, StatusEvents } from "../../ports";
 
 const PAGE = 100;
 
-export function d1Outbox(db: Db, events: StatusEvents, clock: Clock): Outbox {
+/** Hands a committed event to the webhook fan-out (throws to leave the row unpublished for a retry). */
+export type EventFanOut = (row: typeof outbox.$inferSelect) => Promise<unknown>;
+
+export function d1Outbox(db: Db, events: StatusEvents, clock: Clock, fanOut: EventFanOut = async () => undefined): Outbox {
   return {
     stage(e) {
       return { id: newId("evt", clock.now()), tenantId: e.tenantId, mode: e.mode, type: e.type, verificationId: e.verificationId ?? null, payload: e.payload, createdAt: clock.now() };
@@ -31,17 +35,18 @@ export function d1Outbox(db: Db, events: StatusEvents, clock: Clock): Outbox {
         .limit(PAGE);
       for (const row of rows) {
         try {
-          if (row.verificationId && row.seq !== null && row.type.startsWith("verification.")) {
-            const p = row.payload as { from?: string | null; status?: string; reason?: string | null };
+          const p = row.payload as { from?: string | null; status?: string; reason?: string | null };
+          if (row.verificationId && row.seq !== null && p.status) {
             await events.publish({
               seq: row.seq + 1,
               verification_id: row.verificationId,
               from: p.from ?? null,
-              status: p.status ?? row.type.slice("verification.".length),
+              status: p.status,
               reason: p.reason ?? null,
               at: new Date(row.createdAt).toISOString(),
             });
           }
+          await fanOut(row);
           await db.update(outbox).set({ publishedAt: clock.now() }).where(eq(outbox.id, row.id));
           published++;
         } catch (err) {

@@ -47,6 +47,7 @@ const patchSettingsRoute = createRoute({
           minimum_age: DecisionSettingsSchema.shape.minimum_age.optional(),
           vision_model: DecisionSettingsSchema.shape.vision_model.optional(),
           velocity: DecisionSettingsSchema.shape.velocity.partial().strict().optional(),
+          webhook_retry_schedule_seconds: DecisionSettingsSchema.shape.webhook_retry_schedule_seconds.optional(),
         })
         .strict(),
     ),

@@ -1,0 +1,82 @@
+/**
+ * From events to deliveries. When the outbox publishes a committed event, `fanOut` makes one delivery per enabled
+ * endpoint of the tenant's mode that subscribed to its type, and queues them. It is safe to repeat (the outbox
+ * retries a row until it is marked published): a delivery of trigger `event` is unique per endpoint and event, and
+ * every one still pending is queued again (the consumer's lease keeps a repeat from sending twice at once).
+ *
+ * `redeliver`, `recover` and `test` make deliveries of their own trigger for an event that already exists
+ * (src/webhooks/deliveries.ts).
+ */
+import { and, eq, inArray } from "drizzle-orm";
+import { webhookDeliveries, webhookEndpoints } from "../db/schema";
+import { newId } from "../lib/ids";
+import type { WebhookQueue } from "../ports";
+import type { Db } from "../db/client";
+import type { EventRow } from "./events";
+import { subscribes } from "./events";
+
+export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
+
+/** Event types that are never fanned out: a test event goes only to the endpoint it tests. */
+const DIRECT_ONLY = new Set(["webhook_endpoint.test"]);
+
+/** Queues the event for every subscribed endpoint; returns how many deliveries are pending for it. */
+export async function fanOut(db: Db, queue: WebhookQueue, event: EventRow & { tenantId: string }, now: number): Promise<number> {
+  if (DIRECT_ONLY.has(event.type)) return 0;
+  const endpoints = await db
+    .select({ id: webhookEndpoints.id, events: webhookEndpoints.events })
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.tenantId, event.tenantId), eq(webhookEndpoints.mode, event.mode), eq(webhookEndpoints.enabled, true)));
+  const targets = endpoints.filter((e) => subscribes(e.events, event.type));
+  if (!targets.length) return 0;
+  const rows = targets.map((e) => newDelivery({ tenantId: event.tenantId, mode: event.mode, endpointId: e.id, event, trigger: "event", now }));
+  await insertDeliveries(db, rows, true);
+  const pending = await db
+    .select({ id: webhookDeliveries.id })
+    .from(webhookDeliveries)
+    .where(
+      and(
+        eq(webhookDeliveries.eventId, event.id),
+        eq(webhookDeliveries.trigger, "event"),
+        eq(webhookDeliveries.status, "pending"),
+        inArray(
+          webhookDeliveries.endpointId,
+          targets.map((t) => t.id),
+        ),
+      ),
+    )
+    .orderBy(webhookDeliveries.id);
+  await queue.enqueue(pending.map((d) => d.id));
+  return pending.length;
+}
+
+export function newDelivery(x: { tenantId: string; mode: "live" | "test"; endpointId: string; event: Pick<EventRow, "id" | "type">; trigger: DeliveryRow["trigger"]; now: number }): DeliveryRow {
+  return {
+    id: newId("whd", x.now),
+    tenantId: x.tenantId,
+    mode: x.mode,
+    endpointId: x.endpointId,
+    eventId: x.event.id,
+    eventType: x.event.type,
+    trigger: x.trigger,
+    status: "pending",
+    attempts: 0,
+    nextAttemptAt: x.now,
+    leaseUntil: null,
+    lastStatusCode: null,
+    lastErrorClass: null,
+    createdAt: x.now,
+    updatedAt: x.now,
+    deliveredAt: null,
+  };
+}
+
+/** D1 binds at most 100 parameters per statement: 16 columns → 6 rows per insert, all in one batch. */
+export async function insertDeliveries(db: Db, rows: DeliveryRow[], ignoreRepeats: boolean): Promise<void> {
+  const statements = [];
+  for (let i = 0; i < rows.length; i += 6) {
+    const insert = db.insert(webhookDeliveries).values(rows.slice(i, i + 6));
+    statements.push(ignoreRepeats ? insert.onConflictDoNothing() : insert);
+  }
+  if (statements.length) await db.batch(statements as [(typeof statements)[0], ...typeof statements]);
+}

@@ -1,0 +1,98 @@
+/**
+ * Nothing is lost between a committed event and the receiver: when the queue refuses the fan-out, the event stays
+ * unpublished and the minute cron sends it; when a delivery's queue message is lost, the cron re-queues it.
+ */
+import { env } from "cloudflare:test";
+import { eq } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { d1Outbox } from "../../src/adapters/d1/outbox";
+import { InjectedFault } from "../../src/adapters/memory/twins";
+import { createServices } from "../../src/app/services";
+import { outbox, webhookDeliveries } from "../../src/db/schema";
+import { runScheduled } from "../../src/jobs/scheduled";
+import { fanOut, newDelivery } from "../../src/webhooks/fanout";
+import type { TenantFixture } from "../helpers/identity";
+import { apiKeyHeader, createApiKey, registerTenant } from "../helpers/identity";
+import { call } from "../helpers/http";
+
+let tenant: TenantFixture;
+let testKey: Record<string, string>;
+
+beforeAll(async () => {
+  tenant = await registerTenant();
+  testKey = apiKeyHeader((await createApiKey(tenant.accessToken, { mode: "test" })).key);
+});
+
+async function received(inbox: string): Promise<{ headers: Record<string, string>; body: string }[]> {
+  return (await env.RECEIVER.fetch(`http://receiver/received?inbox=${inbox}`)).json();
+}
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value)) {
+    if (Date.now() > deadline) throw new Error(`timed out; last seen: ${JSON.stringify(value).slice(0, 300)}`);
+    await new Promise((r) => setTimeout(r, 150));
+    value = await read();
+  }
+  return value;
+}
+
+async function endpointFor(inbox: string) {
+  const res = await call("/v1/webhook-endpoints", { method: "POST", headers: testKey, json: { url: `${env.RECEIVER_ORIGIN}/r/${inbox}`, events: ["verification.completed"] } });
+  expect(res.status).toBe(201);
+  return res.data as { id: string };
+}
+
+/** A committed `verification.completed` event of this tenant, as a transition's batch leaves it (unpublished). */
+async function committedEvent(s: ReturnType<typeof createServices>) {
+  const row = s.outbox.stage({ type: "verification.completed", tenantId: tenant.tenantId, mode: "test", verificationId: "ver_recovery_test", payload: { verification_id: "ver_recovery_test", from: "processing", status: "verified", reason: null, mode: "test", decision: "verified", reason_codes: [] } });
+  await s.db.insert(outbox).values({ ...row, seq: 3 });
+  return row;
+}
+
+describe("webhook deliveries survive faults", () => {
+  it("a queue that refuses the fan-out leaves the event unpublished; the minute cron delivers it", async () => {
+    const inbox = `recovery-fanout-${Date.now().toString(36)}`;
+    await endpointFor(inbox);
+    const real = createServices(env);
+    const refusing = { enqueue: async () => Promise.reject(new InjectedFault("queue send")) };
+    const broken = d1Outbox(real.db, real.statusEvents, real.clock, (row) => fanOut(real.db, refusing, row, real.now()));
+    const event = await committedEvent(real);
+
+    const first = await broken.flush();
+    expect(first.failed).toBeGreaterThanOrEqual(1);
+    const unpublished = await env.DB.prepare("SELECT published_at FROM outbox WHERE id = ?").bind(event.id).first<{ published_at: number | null }>();
+    expect(unpublished?.published_at).toBeNull();
+
+    await runScheduled("* * * * *", real);
+    const [got] = await until(() => received(inbox), (r) => r.length >= 1);
+    expect(got.headers["webhook-id"]).toBe(event.id);
+    const published = await env.DB.prepare("SELECT published_at FROM outbox WHERE id = ?").bind(event.id).first<{ published_at: number | null }>();
+    expect(published?.published_at).not.toBeNull();
+  });
+
+  it("a pending delivery whose queue message was lost is re-queued by the minute cron and delivered once", async () => {
+    const inbox = `recovery-lost-${Date.now().toString(36)}`;
+    const endpoint = await endpointFor(inbox);
+    const real = createServices(env);
+    const event = await committedEvent(real);
+    // Published already (so only the re-queue, not the outbox catch-up, can send it).
+    await real.db.update(outbox).set({ publishedAt: real.now() }).where(eq(outbox.id, event.id));
+    // The delivery exists, due 5 minutes ago, but no message for it is in the queue.
+    const lost = newDelivery({ tenantId: tenant.tenantId, mode: "test", endpointId: endpoint.id, event, trigger: "event", now: real.now() - 5 * 60_000 });
+    await real.db.insert(webhookDeliveries).values(lost);
+    expect(await received(inbox)).toEqual([]);
+
+    await runScheduled("* * * * *", real);
+    const delivery = await until(
+      async () => (await call(`/v1/webhook-deliveries/${lost.id}`, { headers: testKey })).data,
+      (d) => d.status === "delivered",
+    );
+    expect(delivery.attempt_log).toHaveLength(1);
+    // A second cron run finds nothing to re-queue: the receiver got it exactly once.
+    await runScheduled("* * * * *", real);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await received(inbox)).toHaveLength(1);
+  });
+});
