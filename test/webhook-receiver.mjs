@@ -4,7 +4,7 @@
  * allowed because ENVIRONMENT=test); tests program it and read what it got through the RECEIVER service binding:
  *
  *   POST {origin}/r/<inbox>            a delivery: recorded (headers, raw body, time), answered as programmed
- *   POST RECEIVER/program {inbox, responses: [{status, retry_after?, body?}, …]}  answers for the next requests
+ *   POST RECEIVER/program {inbox, responses: [{status, retry_after?, location?, body?}, …]}  answers for the next requests
  *                                      of that inbox, in order (then 200)
  *   GET  RECEIVER/received?inbox=<inbox>  → [{headers, body, at}] in arrival order
  *   GET  RECEIVER/all                  → every body received in this run (the personal-data scan)
@@ -32,7 +32,11 @@ export async function startWebhookReceiver() {
       inboxes.get(inbox).push({ headers, body, at: Date.now() });
       all.push(body);
       const next = programs.get(inbox)?.shift() ?? { status: 200 };
-      res.writeHead(next.status, { "content-type": "text/plain", ...(next.retry_after !== undefined ? { "retry-after": String(next.retry_after) } : {}) });
+      res.writeHead(next.status, {
+        "content-type": "text/plain",
+        ...(next.retry_after !== undefined ? { "retry-after": String(next.retry_after) } : {}),
+        ...(next.location !== undefined ? { location: next.location } : {}),
+      });
       res.end(next.body ?? (next.status < 300 ? "ok" : `answered ${next.status}`));
     });
   });

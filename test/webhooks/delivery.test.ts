@@ -35,7 +35,7 @@ async function received(inbox: string): Promise<Received[]> {
   return (await env.RECEIVER.fetch(`http://receiver/received?inbox=${inbox}`)).json();
 }
 
-async function program(inbox: string, responses: { status: number; retry_after?: number }[]) {
+async function program(inbox: string, responses: { status: number; retry_after?: number; location?: string }[]) {
   await env.RECEIVER.fetch("http://receiver/program", { method: "POST", body: JSON.stringify({ inbox, responses }) });
 }
 
@@ -201,6 +201,30 @@ describe("retries, Gone, and the delivery log", () => {
     expect(got).toHaveLength(3);
     expect(new Set(got.map((r) => r.headers["webhook-id"])).size).toBe(1);
     expect(got[1].at - got[0].at).toBeGreaterThanOrEqual(800);
+  });
+
+  it("a redirect is not followed: the attempt fails with error class `redirect` and the Location is never requested", async () => {
+    const inbox = newInbox();
+    const elsewhere = newInbox();
+    await program(inbox, [{ status: 307, location: inboxUrl(elsewhere) }, { status: 200 }]);
+    const endpoint = await createEndpoint({ url: inboxUrl(inbox), events: ["verification.completed"] });
+    const sent = await call(`/v1/webhook-endpoints/${endpoint.id}/test`, { method: "POST", headers: testKey });
+    const delivery = await until(async () => (await call(`/v1/webhook-deliveries/${sent.data.delivery_id}`, { headers: testKey })).data, (d) => d.status !== "pending");
+    expect(delivery.attempt_log.map((a: { status_code: number; error_class: string | null }) => [a.status_code, a.error_class])).toEqual([
+      [307, "redirect"],
+      [200, null],
+    ]);
+    expect(await received(elsewhere)).toEqual([]);
+  });
+
+  it("a receiver's Retry-After is honoured when it asks for longer than the schedule", async () => {
+    const inbox = newInbox();
+    await program(inbox, [{ status: 503, retry_after: 4 }]);
+    const endpoint = await createEndpoint({ url: inboxUrl(inbox), events: ["verification.completed"] });
+    await call(`/v1/webhook-endpoints/${endpoint.id}/test`, { method: "POST", headers: testKey });
+    const got = await until(() => received(inbox), (r) => r.length >= 2);
+    // The development schedule would retry after 1 s; the receiver asked for 4.
+    expect(got[1].at - got[0].at).toBeGreaterThanOrEqual(3500);
   });
 
   it("a receiver answering 410 Gone disables the endpoint, with an event and an audit entry", async () => {

@@ -10,7 +10,10 @@ import { InjectedFault } from "../../src/adapters/memory/twins";
 import { createServices } from "../../src/app/services";
 import { outbox, webhookDeliveries } from "../../src/db/schema";
 import { runScheduled } from "../../src/jobs/scheduled";
+import { attemptDelivery } from "../../src/webhooks/deliver";
+import { DEVELOPMENT_SCHEDULE_SECONDS } from "../../src/webhooks/schedule";
 import { fanOut, newDelivery } from "../../src/webhooks/fanout";
+import { webhookEndpoints } from "../../src/db/schema";
 import type { TenantFixture } from "../helpers/identity";
 import { apiKeyHeader, createApiKey, registerTenant } from "../helpers/identity";
 import { call } from "../helpers/http";
@@ -94,5 +97,45 @@ describe("webhook deliveries survive faults", () => {
     await runScheduled("* * * * *", real);
     await new Promise((r) => setTimeout(r, 1000));
     expect(await received(inbox)).toHaveLength(1);
+  });
+
+  it("a delivery that runs out of attempts marks the endpoint failing; after 5 days of failing it is disabled, with an event and an audit entry", async () => {
+    const inbox = `recovery-failing-${Date.now().toString(36)}`;
+    await env.RECEIVER.fetch("http://receiver/program", { method: "POST", body: JSON.stringify({ inbox, responses: [{ status: 500 }, { status: 500 }] }) });
+    const endpoint = await endpointFor(inbox);
+    const real = createServices(env);
+    const event = await committedEvent(real);
+    await real.db.update(outbox).set({ publishedAt: real.now() }).where(eq(outbox.id, event.id));
+    const lastTry = (at: number) => ({ ...newDelivery({ tenantId: tenant.tenantId, mode: "test", endpointId: endpoint.id, event, trigger: "recover", now: at }), attempts: DEVELOPMENT_SCHEDULE_SECONDS.length });
+
+    // The first final failure: failing since now, still enabled.
+    const first = lastTry(real.now());
+    await real.db.insert(webhookDeliveries).values(first);
+    expect(await attemptDelivery(real, first.id)).toMatchObject({ kind: "failed", statusCode: 500, errorClass: "http_status" });
+    let row = (await real.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpoint.id)))[0];
+    expect(row).toMatchObject({ enabled: true, disabledReason: null });
+    expect(row.failingSince).not.toBeNull();
+
+    // Five days later (the endpoint has failed ever since), the next final failure disables it.
+    await real.db.update(webhookEndpoints).set({ failingSince: real.now() - 5 * 24 * 3600 * 1000 - 1000 }).where(eq(webhookEndpoints.id, endpoint.id));
+    const second = lastTry(real.now());
+    await real.db.insert(webhookDeliveries).values(second);
+    expect(await attemptDelivery(real, second.id)).toMatchObject({ kind: "failed" });
+    row = (await real.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpoint.id)))[0];
+    expect(row).toMatchObject({ enabled: false, disabledReason: "failing" });
+    const audit = await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE target_id = ? AND action = 'webhook_endpoint.disabled'").bind(endpoint.id).first<{ n: number }>();
+    expect(audit?.n).toBe(1);
+    const events = await call("/v1/events?type=webhook_endpoint.disabled", { headers: testKey });
+    expect(events.data.data.find((e: { data: { endpoint_id: string } }) => e.data.endpoint_id === endpoint.id)?.data.disabled_reason).toBe("failing");
+  });
+
+  it("a delivered attempt clears the endpoint's failing state", async () => {
+    const inbox = `recovery-clears-${Date.now().toString(36)}`;
+    const endpoint = await endpointFor(inbox);
+    const real = createServices(env);
+    await real.db.update(webhookEndpoints).set({ failingSince: real.now() - 3600_000 }).where(eq(webhookEndpoints.id, endpoint.id));
+    const sent = await call(`/v1/webhook-endpoints/${endpoint.id}/test`, { method: "POST", headers: testKey });
+    await until(async () => (await call(`/v1/webhook-deliveries/${sent.data.delivery_id}`, { headers: testKey })).data, (d) => d.status === "delivered");
+    expect((await call(`/v1/webhook-endpoints/${endpoint.id}`, { headers: testKey })).data.failing_since).toBeNull();
   });
 });
