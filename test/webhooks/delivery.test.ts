@@ -11,45 +11,19 @@ import type { TenantFixture } from "../helpers/identity";
 import { apiKeyHeader, bearer, createApiKey, registerTenant } from "../helpers/identity";
 import { texturedJpeg } from "../helpers/images";
 import { call } from "../helpers/http";
+import type { Received } from "../helpers/webhooks";
+import { inboxUrl, newInbox as inboxNamed, program, received, until } from "../helpers/webhooks";
 import { APPLICANT, createBody, createVerification, upload, waitForFinal } from "../helpers/verifications";
-
-interface Received {
-  headers: Record<string, string>;
-  body: string;
-  at: number;
-}
 
 let tenant: TenantFixture;
 let testKey: Record<string, string>;
-let inboxCount = 0;
+
+const newInbox = () => inboxNamed("delivery");
 
 beforeAll(async () => {
   tenant = await registerTenant();
   testKey = apiKeyHeader((await createApiKey(tenant.accessToken, { mode: "test" })).key);
 });
-
-const newInbox = () => `delivery-${Date.now().toString(36)}-${++inboxCount}`;
-const inboxUrl = (inbox: string) => `${env.RECEIVER_ORIGIN}/r/${inbox}`;
-
-async function received(inbox: string): Promise<Received[]> {
-  return (await env.RECEIVER.fetch(`http://receiver/received?inbox=${inbox}`)).json();
-}
-
-async function program(inbox: string, responses: { status: number; retry_after?: number; location?: string }[]) {
-  await env.RECEIVER.fetch("http://receiver/program", { method: "POST", body: JSON.stringify({ inbox, responses }) });
-}
-
-/** Polls until `done` holds (deliveries go through the queue); fails with what was last seen. */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value)) {
-    if (Date.now() > deadline) throw new Error(`timed out; last seen: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 150));
-    value = await read();
-  }
-  return value;
-}
 
 async function createEndpoint(body: Record<string, unknown>, headers = testKey) {
   const res = await call("/v1/webhook-endpoints", { method: "POST", headers, json: body });

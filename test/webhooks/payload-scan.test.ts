@@ -10,6 +10,7 @@ import type { TenantFixture } from "../helpers/identity";
 import { apiKeyHeader, bearer, createApiKey, registerTenant } from "../helpers/identity";
 import { texturedJpeg } from "../helpers/images";
 import { call } from "../helpers/http";
+import { received, until } from "../helpers/webhooks";
 import { APPLICANT, DOCUMENT, createBody, createVerification, upload, waitForFinal } from "../helpers/verifications";
 
 const PERSON = { first_name: "Zebulon", last_name: "REVIEW", date_of_birth: "1977-03-14", country: "DE", email: "zebulon.quist@example.org" };
@@ -25,21 +26,6 @@ beforeAll(async () => {
   tenant = await registerTenant();
   testKey = apiKeyHeader((await createApiKey(tenant.accessToken, { mode: "test" })).key);
 });
-
-async function received(inbox: string): Promise<{ body: string }[]> {
-  return (await env.RECEIVER.fetch(`http://receiver/received?inbox=${inbox}`)).json();
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value)) {
-    if (Date.now() > deadline) throw new Error(`timed out; last seen: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 150));
-    value = await read();
-  }
-  return value;
-}
 
 async function submitted(body: unknown) {
   const { id } = await createVerification(testKey, body);

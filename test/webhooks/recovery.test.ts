@@ -17,6 +17,7 @@ import { webhookEndpoints } from "../../src/db/schema";
 import type { TenantFixture } from "../helpers/identity";
 import { apiKeyHeader, createApiKey, registerTenant } from "../helpers/identity";
 import { call } from "../helpers/http";
+import { program, received, until } from "../helpers/webhooks";
 
 let tenant: TenantFixture;
 let testKey: Record<string, string>;
@@ -25,21 +26,6 @@ beforeAll(async () => {
   tenant = await registerTenant();
   testKey = apiKeyHeader((await createApiKey(tenant.accessToken, { mode: "test" })).key);
 });
-
-async function received(inbox: string): Promise<{ headers: Record<string, string>; body: string }[]> {
-  return (await env.RECEIVER.fetch(`http://receiver/received?inbox=${inbox}`)).json();
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value)) {
-    if (Date.now() > deadline) throw new Error(`timed out; last seen: ${JSON.stringify(value).slice(0, 300)}`);
-    await new Promise((r) => setTimeout(r, 150));
-    value = await read();
-  }
-  return value;
-}
 
 async function endpointFor(inbox: string) {
   const res = await call("/v1/webhook-endpoints", { method: "POST", headers: testKey, json: { url: `${env.RECEIVER_ORIGIN}/r/${inbox}`, events: ["verification.completed"] } });
@@ -101,7 +87,7 @@ describe("webhook deliveries survive faults", () => {
 
   it("a delivery that runs out of attempts marks the endpoint failing; after 5 days of failing it is disabled, with an event and an audit entry", async () => {
     const inbox = `recovery-failing-${Date.now().toString(36)}`;
-    await env.RECEIVER.fetch("http://receiver/program", { method: "POST", body: JSON.stringify({ inbox, responses: [{ status: 500 }, { status: 500 }] }) });
+    await program(inbox, [{ status: 500 }, { status: 500 }]);
     const endpoint = await endpointFor(inbox);
     const real = createServices(env);
     const event = await committedEvent(real);
