@@ -11,8 +11,12 @@
  *
  * --photon also runs the pipeline without the Images binding (photon decodes the upload itself), for comparison;
  * --json prints the peaks as JSON instead of tables (test/unit/memory-budget.test.ts asserts on them).
+ * After each reading the probe collects garbage, so a stage's total is what is alive plus the garbage that stage
+ * itself left (not garbage of earlier stages, which V8 would collect before an allocation failed); the "live" columns
+ * (BENCH_LIVE=1) show what survived the collection. BENCH_SNAPSHOT=<stage regex> also writes those stages' heap
+ * snapshots to bench/out/memory/.
  */
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { readFile } from "node:fs/promises";
 import { modelBytes, readManifests } from "../../scripts/model-files.mjs";
 import net from "node:net";
@@ -119,12 +123,13 @@ export async function inspector(port) {
   await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
   let next = 1;
   const pending = new Map();
+  const listeners = new Map();
   ws.on("message", (data) => {
     const msg = JSON.parse(String(data));
     if (msg.id && pending.has(msg.id)) {
       pending.get(msg.id)(msg);
       pending.delete(msg.id);
-    }
+    } else if (msg.method) listeners.get(msg.method)?.(msg.params);
   });
   return {
     call: (method, params = {}) =>
@@ -133,6 +138,11 @@ export async function inspector(port) {
         pending.set(id, (msg) => (msg.error ? reject(new Error(`${method}: ${msg.error.message}`)) : resolve(msg.result)));
         ws.send(JSON.stringify({ id, method, params }));
       }),
+    /** Listens to one event (e.g. heap snapshot chunks); returns the function that stops listening. */
+    on: (method, fn) => {
+      listeners.set(method, fn);
+      return () => listeners.delete(method);
+    },
     close: () => ws.close(),
   };
 }
@@ -150,9 +160,23 @@ async function isolate(code, inputs, { images = true } = {}) {
     ...(images ? { images: { binding: "IMAGES" } } : {}),
     inspectorPort,
     serviceBindings: {
-      PROBE: async () => {
+      PROBE: async (req) => {
         const h = await cdp.call("Runtime.getHeapUsage");
-        return Response.json({ used: h.usedSize, total: h.totalSize, backing: h.backingStorageSize });
+        // Then garbage is collected (workerd answers takeHeapSnapshot, which collects first, but not
+        // HeapProfiler.collectGarbage), so the next stage's reading holds what is alive plus only the garbage that
+        // stage itself left: garbage of earlier stages is something V8 collects before an allocation would fail, and
+        // counting it again at every later stage made the peak depend on when V8 last happened to collect.
+        const chunks = [];
+        const stop = cdp.on("HeapProfiler.addHeapSnapshotChunk", (p) => chunks.push(p.chunk));
+        await cdp.call("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
+        stop();
+        const stage = new URL(req.url).searchParams.get("stage") ?? "";
+        if (process.env.BENCH_SNAPSHOT && new RegExp(process.env.BENCH_SNAPSHOT).test(stage)) {
+          const file = path.join(outDir, `${stage.trim().replace(/\W+/g, "-")}-${Date.now()}.heapsnapshot`);
+          await writeFile(file, chunks.join(""));
+        }
+        const live = await cdp.call("Runtime.getHeapUsage");
+        return Response.json({ used: h.usedSize, total: h.totalSize, backing: h.backingStorageSize, liveUsed: live.usedSize, liveBacking: live.backingStorageSize });
       },
     },
   });
@@ -174,6 +198,11 @@ async function isolate(code, inputs, { images = true } = {}) {
       await mf.dispose();
     },
   };
+}
+
+/** What was alive at a probe, after its garbage collection: JS heap + ArrayBuffer backing stores + every wasm memory. */
+function liveTotalOf(s) {
+  return s.heap.liveUsed + (s.heap.liveBacking ?? 0) + Object.values(s.wasm).reduce((a, b) => a + b, 0);
 }
 
 /** Total of a probe in bytes: JS heap used + ArrayBuffer backing stores + every wasm memory. */
@@ -228,11 +257,12 @@ async function calibrate(code) {
   try {
     const { stages } = await iso.call("/calibrate");
     const [before, after, released] = stages;
+    // Garbage is collected after each reading, so the allocation starts from what was alive at "before".
     return {
-      before: totalOf(before),
+      before: liveTotalOf(before),
       after: totalOf(after),
-      delta: (totalOf(after) - totalOf(before)) / MB,
-      usedDelta: (after.heap.used - before.heap.used) / MB,
+      delta: (totalOf(after) - liveTotalOf(before)) / MB,
+      usedDelta: (after.heap.used - before.heap.liveUsed) / MB,
       released: (totalOf(after) - totalOf(released)) / MB,
     };
   } finally {
@@ -254,6 +284,7 @@ export function printTables({ calibration, runs }) {
         stage: s.stage,
         "JS heap": mb(s.heap.used),
         "ArrayBuffers": mb(s.heap.backing ?? 0),
+        ...(s.heap.liveBacking === undefined || !process.env.BENCH_LIVE ? {} : { "live heap": mb(s.heap.liveUsed), "live ArrayBuffers": mb(s.heap.liveBacking) }),
         ...Object.fromEntries(labels.map((l) => [`wasm ${l}`, mb(s.wasm[l] ?? 0)])),
         total: mb(totalOf(s)),
       })),

@@ -391,6 +391,7 @@ function countVotes(pairs: Pairs, width: number): Votes {
     if (i === 0 || sorted[i] !== sorted[i - 1]) keys[++k] = sorted[i];
     counts[k]++;
   }
+  releaseBuffer(sorted);
   return { keys, counts };
 }
 
@@ -445,6 +446,19 @@ function examineShift(
   const gw = Math.ceil(w / GRID);
   const gh = Math.ceil(h / GRID);
   const mask = new Int32Array(gw * gh);
+  try {
+    return examineMask(mask, [dx, dy], pairs, grey, minBlocks, minCorrelation);
+  } finally {
+    // 0.5 MB per candidate shift, up to MAX_CANDIDATES of them: detached now rather than at V8's next collection.
+    releaseBuffer(mask);
+  }
+}
+
+/** {@link examineShift} on `mask`, the grid of cells (filled here) whose blocks matched at the shift. */
+function examineMask(mask: Int32Array, [dx, dy]: number[], pairs: Pairs, grey: Grey, minBlocks: number, minCorrelation: number): CloneRegion | undefined {
+  const { width: w, height: h } = grey;
+  const gw = Math.ceil(w / GRID);
+  const gh = Math.ceil(h / GRID);
   for (let i = 0; i < pairs.length; i++) {
     if (Math.abs(pairs.dx[i] - dx) > 1 || Math.abs(pairs.dy[i] - dy) > 1) continue;
     const p = pairs.source[i];

@@ -15,7 +15,7 @@
  * `inside` / `ring` (noise and acutance of the printed photo and of the card around it) are reported for context;
  * they do not decide. Works on a grey crop around the face (face box ± 1.2 × its size): a few hundred kB at 1600 px.
  */
-import type { RgbaImage } from "../face/image";
+import { type RgbaImage, releaseBuffer } from "../face/image";
 import type { Box } from "./copy-move";
 
 export interface RegionStats {
@@ -84,6 +84,7 @@ export function portraitBoundary(image: RgbaImage, face: Box): PortraitBoundary 
   const toLocal = (b: Box) => ({ x: b.x - area.x, y: b.y - area.y, width: b.width, height: b.height });
   const inside = regionStats(grey, toLocal(grow(portrait, -gap)), null);
   const ring = regionStats(grey, toLocal(grow(portrait, gap + thickness)), toLocal(grow(portrait, gap)));
+  releaseBuffer(grey.data);
   return { score, inside, ring, edgeStrength: rectangle.acutance, suspicious: score >= PORTRAIT_SUSPICIOUS_SCORE };
 }
 

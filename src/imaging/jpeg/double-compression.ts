@@ -17,6 +17,7 @@
 import { forEachLumaBlock } from "./coefficients";
 import { JpegFormatError, ZIGZAG_TO_NATURAL, readJpegStructure } from "./structure";
 import { IJG_LUMA, ijgTable } from "./tables";
+import { releaseBuffer } from "../../face/image";
 
 export interface DoubleCompressionOptions {
   /** AC zigzag positions examined, 1..positions. Default 20. */
@@ -169,6 +170,9 @@ export function analyseDoubleCompression(bytes: Uint8Array, opts: DoubleCompress
     inconsistent += ratios[r].expectSingle * fit.count;
   }
   const heat = inconsistencyMap(sums, counts, blocksWide, blocksHigh, consistent / consistentCount, inconsistent / consistentCount);
+  // Per-block working maps (~1 MB at 12 MP) detached now: a Worker counts unreachable ArrayBuffers until V8 collects them.
+  releaseBuffer(sums);
+  releaseBuffer(counts);
   const regions = findRegions(heat, blocksWide, blocksHigh, scale, structure.width, structure.height);
   return {
     primary,
@@ -470,6 +474,8 @@ function findRegions(heat: Float32Array, blocksWide: number, blocksHigh: number,
       meanHeat: sum / tail,
     });
   }
+  releaseBuffer(seen);
+  releaseBuffer(queue);
   return regions.sort((a, b) => b.meanHeat * b.blocks - a.meanHeat * a.blocks);
 }
 
@@ -500,6 +506,7 @@ function anomalyScore(heat: Float32Array, regions: SuspiciousRegion[], blocksWid
   });
   let outsideSum = 0;
   for (let i = 0; i < heat.length; i++) if (!inside[i]) outsideSum += heat[i];
+  releaseBuffer(inside);
   const outside = heat.length > covered ? outsideSum / (heat.length - covered) : 1;
   const coverage = covered / heat.length;
   const compactness = coverage <= 0.3 ? 1 : Math.max(0, 1 - (coverage - 0.3) / 0.3);

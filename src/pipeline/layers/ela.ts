@@ -8,7 +8,7 @@
  * compression the map shows the classic error level at quality 90 and no region is reported.
  */
 import type { Rect } from "../../face/image";
-import { applyOrientation, encodePng } from "../../face/image";
+import { applyOrientation, encodePng, releasePixels } from "../../face/image";
 import { heatmapImage } from "../../imaging/jpeg/heatmap";
 import { imageOrientation } from "../../media/orientation";
 import type { Artifact, Finding, Layer } from "../types";
@@ -40,8 +40,12 @@ export function elaLayer(evidence: JpegEvidence, portrait?: PortraitLocator): La
           const orientation = imageOrientation(doc.bytes);
           const { width, height } = report.structure;
           const upright = (r: Rect) => orientRect(r, orientation, width, height);
-          const heat = applyOrientation(heatmapImage(dc.heat, dc.blocksWide, dc.blocksHigh), orientation);
+          const stored = heatmapImage(dc.heat, dc.blocksWide, dc.blocksHigh);
+          const heat = applyOrientation(stored, orientation);
           artifacts.push({ name: doc.kind === "document_back" ? "ela_back" : "ela", contentType: "image/png", bytes: encodePng(heat) });
+          // Only the PNG is kept: the RGBA maps (~1 MB at 12 MP) go now, not at V8's next collection.
+          releasePixels(heat);
+          if (stored !== heat) releasePixels(stored);
           const face = doc.kind === "document_front" && portrait ? await portrait(doc) : null;
           const regions = dc.regions.map((r) => {
             const box = upright(r);

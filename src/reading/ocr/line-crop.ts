@@ -4,7 +4,7 @@
  * photo's resolution), BGR planes scaled to −1..1. One line at a time, so the tensor stays small (a 44-character
  * line is 48 × 1,096 × 3 floats, 0.6 MB).
  */
-import { type Affine, type RgbaImage, toPlanar, warpAffine } from "../../face/image";
+import { type Affine, type RgbaImage, releaseBuffer, toPlanar, warpAffine } from "../../face/image";
 import type { FloatTensor } from "../../face/runtime";
 import type { MrzBand } from "./band";
 import { REC_HEIGHT, REC_STRIDE } from "./manifest";
@@ -81,6 +81,8 @@ export function cropLine(image: RgbaImage, band: MrzBand, index: number, shape: 
   const rgb = warpAffine(image, map, width, REC_HEIGHT);
   if (rows < REC_HEIGHT) paperOutside(rgb, width, top, top + rows);
   const data = toPlanar(rgb, width, REC_HEIGHT, "bgr", 127.5, 127.5);
+  // Up to 0.4 MB per part: detached now rather than at V8's next collection (it counts against the isolate).
+  releaseBuffer(rgb);
   return {
     tensor: { data, dims: [1, 3, REC_HEIGHT, width] },
     frameAt: (position) => (position - from) / scaleX / REC_STRIDE,

@@ -112,7 +112,11 @@ export function createMrzReader(deps: MrzReaderDeps): MrzReader {
     async read(image, options = {}) {
       const started = now();
       const formats = (options.formats ?? ALL_FORMATS).filter((f) => ALL_FORMATS.includes(f));
-      const band = findBand(inkComponents(toLuma(image), image.width, image.height), image.height);
+      const luma = toLuma(image);
+      const components = inkComponents(luma, image.width, image.height);
+      // 1.9 MB at the analysis size: detached now rather than at V8's next collection (it counts against the isolate).
+      releaseBuffer(luma);
+      const band = findBand(components, image.height);
       const located = now();
       const shaped = band ? formats.filter((f) => MRZ_SHAPES[f].lines === band.lines.length) : [];
       if (!band || shaped.length === 0) return null;
