@@ -89,7 +89,7 @@ export const verifications = sqliteTable(
     tenantId: text("tenant_id").notNull().references(() => tenants.id),
     mode: text("mode", { enum: ["live", "test"] }).notNull(),
     status: text("status", {
-      enum: ["created", "submitted", "processing", "verified", "not_verified", "manual_review", "error"],
+      enum: ["created", "submitted", "processing", "verified", "not_verified", "manual_review", "error", "resubmission_requested"],
     }).notNull(),
     externalRef: text("external_ref"),
     createdByType: text("created_by_type", { enum: ["api_key", "user"] }).notNull(),
@@ -129,12 +129,17 @@ export const verifications = sqliteTable(
      * whose update matched nothing inserts nothing either (src/verifications/transition.ts).
      */
     transitionId: text("transition_id"),
+    /** The reviewer (user id) working a `manual_review` case, until `claimed_until`; a lapsed claim is no claim. */
+    claimedBy: text("claimed_by"),
+    claimedUntil: integer("claimed_until"),
   },
   (t) => [
     index("verifications_tenant_mode_idx").on(t.tenantId, t.mode, t.id),
     index("verifications_tenant_status_idx").on(t.tenantId, t.status, t.id),
     index("verifications_tenant_docnum_idx").on(t.tenantId, t.documentNumberHash),
     index("verifications_status_started_idx").on(t.status, t.processingStartedAt),
+    // GET /v1/stats reads a tenant's period by completion time.
+    index("verifications_tenant_completed_idx").on(t.tenantId, t.completedAt),
   ],
 );
 
@@ -191,16 +196,41 @@ export const layerResults = sqliteTable(
   (t) => [uniqueIndex("layer_results_unique").on(t.verificationId, t.layer)],
 );
 
-export const reviews = sqliteTable("reviews", {
-  id: text("id").primaryKey(),
-  tenantId: text("tenant_id").notNull(),
-  verificationId: text("verification_id").notNull().references(() => verifications.id, { onDelete: "cascade" }),
-  reviewerId: text("reviewer_id").notNull(),
-  decision: text("decision", { enum: ["approve", "reject"] }).notNull(),
-  /** The reviewer's free text; null after erasure. */
-  reason: text("reason"),
-  createdAt: createdAt(),
-});
+export const reviews = sqliteTable(
+  "reviews",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    verificationId: text("verification_id").notNull().references(() => verifications.id, { onDelete: "cascade" }),
+    reviewerId: text("reviewer_id").notNull(),
+    decision: text("decision", { enum: ["approve", "reject", "request_resubmission"] }).notNull(),
+    /** The reviewer's free text; null after erasure. */
+    reason: text("reason"),
+    /** Why new images are needed (RESUBMISSION_REASONS in src/pipeline/codes.ts); only for `request_resubmission`. */
+    reasonCode: text("reason_code"),
+    createdAt: createdAt(),
+  },
+  // GET /v1/stats counts a tenant's review decisions by time.
+  (t) => [index("reviews_tenant_created_idx").on(t.tenantId, t.createdAt)],
+);
+
+/**
+ * Reviewers' internal notes on a case: never shown to API keys (the tenant's back end, its applicants), encrypted
+ * per tenant (`text_enc`), deleted with the verification. `review_id` is set when the note came with a decision.
+ */
+export const reviewNotes = sqliteTable(
+  "review_notes",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    verificationId: text("verification_id").notNull().references(() => verifications.id, { onDelete: "cascade" }),
+    authorId: text("author_id").notNull(),
+    reviewId: text("review_id"),
+    textEnc: text("text_enc").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("review_notes_verification_idx").on(t.verificationId, t.id)],
+);
 
 /**
  * Evidence files a layer produced (ELA heatmap, aligned face crops), stored in R2 under the verification's

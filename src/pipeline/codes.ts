@@ -98,8 +98,18 @@ export const DECISION_CODES = ["NO_LAYER_RAN", "RISK_SCORE_HIGH", "RISK_SCORE_EL
 export const REASON_CODES = [...FINDING_CODES, ...DECISION_CODES] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
-/** Why a transition happened, as stored in its history row: a reason code or a review/settings marker. */
+/**
+ * Why a reviewer asked for new images (`request_resubmission`): the tenant shows its applicant what to redo, so the
+ * list is closed and each code says what went wrong with the images, never with the person.
+ *   DOCUMENT_UNREADABLE: the document photo is blurred, dark, cut off or glared; DOCUMENT_EXPIRED: the document shown
+ *   has expired, another one is needed; SELFIE_UNUSABLE: no clear single face in the selfie; DOCUMENT_MISMATCH: the
+ *   document shown is not the one declared (type, country); OTHER: anything else (the reason text says what).
+ */
+export const RESUBMISSION_REASONS = ["DOCUMENT_UNREADABLE", "DOCUMENT_EXPIRED", "SELFIE_UNUSABLE", "DOCUMENT_MISMATCH", "OTHER"] as const;
+export type ResubmissionReason = (typeof RESUBMISSION_REASONS)[number];
+
+/** Why a transition happened, as stored in its history row: a reason code, a review/settings marker, or why new images were asked for. */
 export const REVIEW_REASONS = ["REVIEW_APPROVE", "REVIEW_REJECT", "SETTINGS_CHANGED"] as const;
-export type TransitionReason = ReasonCode | (typeof REVIEW_REASONS)[number];
+export type TransitionReason = ReasonCode | (typeof REVIEW_REASONS)[number] | ResubmissionReason;
 
 export const isReasonCode = (code: string): code is ReasonCode => (REASON_CODES as readonly string[]).includes(code);

@@ -18,6 +18,7 @@ import { settingsRouter } from "./settings/settings.index";
 import { facesRouter } from "./faces/faces.index";
 import { registryRouter } from "./registry/registry.index";
 import { webhooksRouter } from "./webhooks/webhooks.index";
+import { statsRouter } from "./stats/stats.index";
 
 export function buildApi() {
   const app = createApp();
@@ -34,6 +35,7 @@ export function buildApi() {
   app.route("/", facesRouter);
   app.route("/", registryRouter);
   app.route("/", webhooksRouter);
+  app.route("/", statsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "X-API-Key" });

@@ -1,7 +1,7 @@
 /**
  * Erasure of one applicant. First, one D1 batch marks the verification erased and clears every personal field,
  * deletes its media, evidence and face-embedding rows, the idempotency records that point at it, reviewers' free
- * text, and finding details that may quote personal data; it also writes the audit row and the
+ * text and internal notes (counted in `review_notes`, and listed as `review.internal_notes` in `fields`), and finding details that may quote personal data; it also writes the audit row and the
  * `verification.deleted` outbox event. Marking it erased first means a job running meanwhile cannot store anything
  * afterwards (its guarded batch requires `erased_at IS NULL`). Then every object under the verification's storage
  * prefix is deleted and its live event log cleared. Status, decision and scores stay, so statistics and the audit
@@ -10,7 +10,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Services } from "../app/services";
-import { artifacts, auditEvents, documentImages, faceEmbeddings, idempotencyKeys, layerResults, media, outbox, reviews, verificationTransitions, verifications } from "../db/schema";
+import { artifacts, auditEvents, documentImages, faceEmbeddings, idempotencyKeys, layerResults, media, outbox, reviewNotes, reviews, verificationTransitions, verifications } from "../db/schema";
 import { log } from "../lib/log";
 import type { Finding } from "../pipeline/types";
 import type { Principal, RequestMeta } from "../types";
@@ -27,6 +27,7 @@ export interface Erased {
   evidence_files: number;
   face_embeddings: number;
   document_image_hashes: number;
+  /** Reviewers' free-text reasons cleared plus internal notes deleted. */
   review_notes: number;
   idempotency_records: number;
 }
@@ -42,7 +43,7 @@ const PERSONAL_COLUMNS = [
 
 export async function eraseVerification(s: Services, principal: Principal | null, v: VerificationRow, meta: Partial<RequestMeta> = {}): Promise<Erased> {
   const now = s.now();
-  const [mediaRows, evidenceRows, faces, documentHashes, reviewRows, idem, layers] = await s.db.batch([
+  const [mediaRows, evidenceRows, faces, documentHashes, reviewRows, idem, layers, notes] = await s.db.batch([
     s.db.select({ id: media.id }).from(media).where(eq(media.verificationId, v.id)),
     s.db.select({ id: artifacts.id }).from(artifacts).where(eq(artifacts.verificationId, v.id)),
     s.db.select({ id: faceEmbeddings.id }).from(faceEmbeddings).where(eq(faceEmbeddings.verificationId, v.id)),
@@ -50,8 +51,9 @@ export async function eraseVerification(s: Services, principal: Principal | null
     s.db.select({ id: reviews.id, reason: reviews.reason }).from(reviews).where(eq(reviews.verificationId, v.id)),
     s.db.select({ key: idempotencyKeys.key }).from(idempotencyKeys).where(eq(idempotencyKeys.resourceId, v.id)),
     s.db.select({ id: layerResults.id, findings: layerResults.findings }).from(layerResults).where(eq(layerResults.verificationId, v.id)),
+    s.db.select({ id: reviewNotes.id }).from(reviewNotes).where(eq(reviewNotes.verificationId, v.id)),
   ]);
-  const fields = PERSONAL_COLUMNS.filter(([col]) => v[col] !== null).flatMap(([, names]) => names);
+  const fields = [...PERSONAL_COLUMNS.filter(([col]) => v[col] !== null).flatMap(([, names]) => names), ...(notes.length ? ["review.internal_notes"] : [])];
   const actor = principal ? actorOf(principal) : { type: "system" as const, id: null };
   const audit = await s.audit.pendingRow(
     { tenantId: v.tenantId, actorType: actor.type, actorId: actor.id, action: "verification.erased", targetType: "verification", targetId: v.id, metadata: { fields: fields.length, media: mediaRows.length } },
@@ -66,6 +68,7 @@ export async function eraseVerification(s: Services, principal: Principal | null
     s.db.delete(media).where(eq(media.verificationId, v.id)),
     s.db.delete(artifacts).where(eq(artifacts.verificationId, v.id)),
     s.db.update(reviews).set({ reason: null }).where(eq(reviews.verificationId, v.id)),
+    s.db.delete(reviewNotes).where(eq(reviewNotes.verificationId, v.id)),
     s.db.delete(idempotencyKeys).where(eq(idempotencyKeys.resourceId, v.id)),
     s.db.insert(auditEvents).values(audit),
     // The event takes the next number of the verification's sequence, after its last transition.
@@ -87,7 +90,7 @@ export async function eraseVerification(s: Services, principal: Principal | null
     evidence_files: evidenceRows.length,
     face_embeddings: faces.length,
     document_image_hashes: documentHashes.length,
-    review_notes: reviewRows.filter((r) => r.reason !== null).length,
+    review_notes: reviewRows.filter((r) => r.reason !== null).length + notes.length,
     idempotency_records: idem.length,
   };
 }

@@ -111,6 +111,8 @@ async function newVerificationRow(s: Services, principal: Principal, input: Crea
     completedAt: null,
     erasedAt: null,
     transitionId: null,
+    claimedBy: null,
+    claimedUntil: null,
   };
 }
 
@@ -154,14 +156,17 @@ export async function createVerification(s: Services, principal: Principal, req:
   return { verification: v, media: rows };
 }
 
-/** created → submitted, then the job is enqueued (if the send fails, the sweeper re-enqueues it). */
+/**
+ * created (or resubmission_requested, after new images) → submitted, then the job is enqueued (if the send fails,
+ * the sweeper re-enqueues it). A resubmission runs the whole pipeline again; its results replace the earlier ones.
+ */
 export async function submitVerification(s: Services, principal: Principal, v: VerificationRow, meta: RequestMeta): Promise<void> {
-  if (v.status !== "created") {
+  if (v.status !== "created" && v.status !== "resubmission_requested") {
     throw new ApiError("INVALID_TRANSITION", `A verification in status ${v.status} cannot be submitted`, { details: { from: v.status, to: "submitted" } });
   }
   const missing = missingMedia((await listMedia(s, v.id)).filter((m) => !m.purgedAt).map((m) => m.kind));
   if (missing.length) throw new ApiError("MEDIA_MISSING", `Upload ${missing.join(" and ")} before submitting`, { details: { missing } });
-  const moved = await commitTransition(s, v, { cause: "submit", to: "submitted", actor: actorOf(principal), ip: meta.ip, set: { submittedAt: s.now() } });
+  const moved = await commitTransition(s, v, { cause: "submit", to: "submitted", actor: actorOf(principal), ip: meta.ip, set: { submittedAt: s.now(), processingStartedAt: null, completedAt: null } });
   if (!moved) throw new ApiError("CONFLICT", "The verification was submitted or changed by another request");
   await s.jobs
     .enqueue({ verification_id: v.id, tenant_id: v.tenantId, enqueued_at: s.now() })

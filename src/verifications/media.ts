@@ -20,8 +20,8 @@ export const MEDIA_KINDS = ["document_front", "document_back", "selfie", "selfie
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 
 export const MAX_SELFIE_FRAMES = 8;
-/** Statuses in which images may be added. */
-export const UPLOAD_STATUSES = ["created"] as const;
+/** Statuses in which images may be added: before the first submission, and when a reviewer asked for new ones. */
+export const UPLOAD_STATUSES = ["created", "resubmission_requested"] as const;
 
 const EXT: Record<ImageType, string> = { "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp" };
 
@@ -74,8 +74,8 @@ export async function storeMedia(s: Services, v: VerificationRow, kind: MediaKin
   }
   if (!inserted) {
     const [now] = await s.db.select({ status: verifications.status }).from(verifications).where(eq(verifications.id, v.id));
-    if (kind === "selfie_frame" && now?.status === "created") throw new ApiError("CONFLICT", `At most ${MAX_SELFIE_FRAMES} selfie frames per verification`);
-    throw new ApiError("INVALID_TRANSITION", `Images can be added only before submission; the verification is ${now?.status ?? "gone"}`);
+    if (kind === "selfie_frame" && (UPLOAD_STATUSES as readonly string[]).includes(now?.status ?? "")) throw new ApiError("CONFLICT", `At most ${MAX_SELFIE_FRAMES} selfie frames per verification`);
+    throw new ApiError("INVALID_TRANSITION", `Images can be added only before submission (or after a reviewer asked for new ones); the verification is ${now?.status ?? "gone"}`);
   }
   if (existing.length) await s.media.delete(existing.map((m) => m.r2Key));
   return row;

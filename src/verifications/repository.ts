@@ -3,7 +3,7 @@
  * ids are simply not found), the mode (an API key sees only verifications of its own mode — test or live — while a
  * user sees both, with `mode` on every item), and ownership (a user with role `user` sees only their own).
  */
-import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Services } from "../app/services";
 import { verifications } from "../db/schema";
 import { ApiError, notFound } from "../lib/errors";
@@ -80,12 +80,34 @@ export function listVerifications(s: Services, principal: Principal, q: { limit:
     .limit(q.limit + 1);
 }
 
-/** The manual-review queue: oldest first, so nothing waits forever. */
-export function reviewQueue(s: Services, principal: Principal, q: { limit: number; cursor?: string }) {
+/** Filters of the review queue; all optional, combined with AND. */
+export interface ReviewQueueFilter {
+  /** Only cases nobody holds a live claim on. */
+  unclaimed?: boolean;
+  /** Only cases whose reasons include this reason code. */
+  reason?: string;
+  mode?: "live" | "test";
+  /** Only cases waiting at least this many minutes (since they reached review; creation when unknown). */
+  olderThanMinutes?: number;
+}
+
+/** The manual-review queue: oldest first, so nothing waits forever. `now` decides which claims have lapsed. */
+export function reviewQueue(s: Services, principal: Principal, q: { limit: number; cursor?: string } & ReviewQueueFilter) {
+  const now = s.now();
   return s.db
     .select()
     .from(verifications)
-    .where(and(eq(verifications.tenantId, principal.tenantId), eq(verifications.status, "manual_review"), q.cursor ? gt(verifications.id, q.cursor) : undefined))
+    .where(
+      and(
+        eq(verifications.tenantId, principal.tenantId),
+        eq(verifications.status, "manual_review"),
+        q.cursor ? gt(verifications.id, q.cursor) : undefined,
+        q.mode ? eq(verifications.mode, q.mode) : undefined,
+        q.unclaimed ? sql`(${verifications.claimedBy} is null or ${verifications.claimedUntil} <= ${now})` : undefined,
+        q.reason ? sql`exists (select 1 from json_each(${verifications.reasons}) where json_each.value = ${q.reason})` : undefined,
+        q.olderThanMinutes !== undefined ? sql`coalesce(${verifications.completedAt}, ${verifications.createdAt}) <= ${now - q.olderThanMinutes * 60_000}` : undefined,
+      ),
+    )
     .orderBy(asc(verifications.id))
     .limit(q.limit + 1);
 }

@@ -2,10 +2,10 @@
  * Retention, per tenant (daily cron): raw media and evidence files older than `retention_days` are deleted from
  * storage and their rows marked purged, and the personal details that document reading layers stored in their
  * findings are stripped with them; face embeddings older than `retention_days` leave the duplicate search;
- * verifications abandoned in `created` for `abandoned_after_days` are erased entirely; expired idempotency records
- * are deleted. Decisions, scores and receipts stay. Runs in bounded pages.
+ * verifications abandoned in `created` (or in `resubmission_requested` since the request) for `abandoned_after_days`
+ * are erased entirely; expired idempotency records are deleted. Decisions, scores and receipts stay. Runs in bounded pages.
  */
-import { and, eq, inArray, isNull, lt } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import type { Services } from "../app/services";
 import { artifacts, documentImages, faceEmbeddings, layerResults, media, tenants, verifications } from "../db/schema";
 import type { LayerName } from "../pipeline/codes";
@@ -57,7 +57,17 @@ export async function runRetention(s: Services, pageSize = 200): Promise<Retenti
     const abandoned = await s.db
       .select()
       .from(verifications)
-      .where(and(eq(verifications.tenantId, t.id), eq(verifications.status, "created"), isNull(verifications.erasedAt), lt(verifications.createdAt, s.now() - settings.abandoned_after_days * DAY_MS)))
+      .where(
+        and(
+          eq(verifications.tenantId, t.id),
+          isNull(verifications.erasedAt),
+          or(
+            and(eq(verifications.status, "created"), lt(verifications.createdAt, s.now() - settings.abandoned_after_days * DAY_MS)),
+            // Asked to resubmit and never did: abandoned as long after the request as an unsubmitted one after creation.
+            and(eq(verifications.status, "resubmission_requested"), lt(verifications.updatedAt, s.now() - settings.abandoned_after_days * DAY_MS)),
+          ),
+        ),
+      )
       .limit(pageSize);
     run.abandoned += await eraseAll(s, abandoned);
   }

@@ -56,6 +56,8 @@ export interface TransitionRequest {
   set?: Partial<VerificationRow>;
   /** Rows that commit with the transition or not at all. */
   rows?: GuardedRow[];
+  /** A further condition of the guarded update (e.g. "not claimed by another reviewer"); when false, nothing commits. */
+  where?: SQL;
   /** Statements that run only if the transition commits (built with the guard given), before `rows`. */
   statements?: (guard: SQL) => SQL[];
 }
@@ -119,7 +121,7 @@ export async function commitTransition(s: Services, v: VerificationRow, req: Tra
   const update = s.db
     .update(verifications)
     .set({ ...req.set, status: req.to, updatedAt: now, transitionId })
-    .where(sql`${verifications.id} = ${v.id} and ${verifications.status} = ${from} and ${verifications.erasedAt} is null`)
+    .where(sql`${verifications.id} = ${v.id} and ${verifications.status} = ${from} and ${verifications.erasedAt} is null${req.where ? sql` and (${req.where})` : sql``}`)
     .returning({ id: verifications.id });
   const inserts: SQL[] = [
     guardedInsert(

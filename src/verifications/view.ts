@@ -76,7 +76,9 @@ export async function verificationView(s: Services, v: VerificationRow, evidence
   });
   const done = steps.filter((st) => byName.has(st.name)).length;
   const progress =
-    { created: 0, submitted: 10, processing: 10 + Math.round((80 * done) / Math.max(1, steps.length)) }[v.status as "created" | "submitted" | "processing"] ?? 100;
+    { created: 0, resubmission_requested: 0, submitted: 10, processing: 10 + Math.round((80 * done) / Math.max(1, steps.length)) }[
+      v.status as "created" | "resubmission_requested" | "submitted" | "processing"
+    ] ?? 100;
 
   const queueWait = v.submittedAt && v.processingStartedAt ? v.processingStartedAt - v.submittedAt : null;
   return {
@@ -101,7 +103,7 @@ export async function verificationView(s: Services, v: VerificationRow, evidence
       ),
     ),
     evidence: files.map((f) => ({ name: f.name, layer: f.layer, content_type: f.contentType, bytes: f.bytes, sha256: f.sha256, url: `/v1/verifications/${v.id}/evidence/${f.name}`, purged: f.purgedAt !== null })),
-    review: review ? { decision: review.decision, reason: review.reason, reviewer_id: review.reviewerId, at: iso(review.createdAt) } : null,
+    review: review ? { decision: review.decision, reason: review.reason, reason_code: review.reasonCode, reviewer_id: review.reviewerId, at: iso(review.createdAt) } : null,
     media: mediaRows.map(mediaView),
     history: transitions.map((t) => ({ from: t.fromStatus, to: t.toStatus, reason: t.reason, at: iso(t.createdAt) })),
     timings: {

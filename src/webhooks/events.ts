@@ -21,6 +21,7 @@ export const VERIFICATION_EVENT_TYPES = [
   "verification.completed",
   "verification.manual_review",
   "verification.reviewed",
+  "verification.resubmission_requested",
   "verification.deleted",
 ] as const;
 
@@ -35,13 +36,16 @@ export const EVENT_RETENTION_DAYS = 30;
 /**
  * The public event type of a transition: where it went, and why.
  * A decision by the pipeline (or a re-decision after a settings change) is `completed`, or `manual_review` when it
- * needs a person; a reviewer's decision is `reviewed`.
+ * needs a person; a reviewer's final decision is `reviewed`, and a reviewer's request for new images is
+ * `resubmission_requested` (the tenant asks its applicant to upload again, then resubmits).
  *
  * @example
- * transitionEventType("manual_review", "review") // → "verification.reviewed"
+ * transitionEventType("verified", "review")               // → "verification.reviewed"
+ * transitionEventType("resubmission_requested", "review") // → "verification.resubmission_requested"
  * transitionEventType("verified", "decide")      // → "verification.completed"
  */
 export function transitionEventType(to: Status, cause: TransitionCause): EventType {
+  if (to === "resubmission_requested") return "verification.resubmission_requested";
   if (cause === "review") return "verification.reviewed";
   if (to === "manual_review") return "verification.manual_review";
   if (to === "submitted") return "verification.submitted";

@@ -12,7 +12,7 @@ import { withIdempotency } from "../../verifications/idempotency";
 import type { CreateRequest, CreateVerificationInput } from "../../verifications/lifecycle";
 import { createVerification, issueChallenge, redecideVerification, submitVerification } from "../../verifications/lifecycle";
 import type { MediaKind } from "../../verifications/media";
-import { MAX_SELFIE_FRAMES, openArtifact, storeMedia } from "../../verifications/media";
+import { MAX_SELFIE_FRAMES, UPLOAD_STATUSES, openArtifact, storeMedia } from "../../verifications/media";
 import { deletionReceipt, exportVerification, resultReceipt } from "../../verifications/receipts";
 import { listVerifications, loadVerification } from "../../verifications/repository";
 import type { Status } from "../../verifications/status";
@@ -104,7 +104,9 @@ export const uploadMediaHandler: RouteHandler<typeof uploadMediaRoute, AppEnv> =
   const maxBytes = s.config.MAX_UPLOAD_BYTES;
   refuseDeclaredLength(c.req, maxBytes, maxBytes);
   const v = await loadVerification(s, c.var.principal, id);
-  if (v.status !== "created") throw new ApiError("INVALID_TRANSITION", `Images can be added only before submission; the verification is ${v.status}`);
+  if (!(UPLOAD_STATUSES as readonly string[]).includes(v.status)) {
+    throw new ApiError("INVALID_TRANSITION", `Images can be added only before submission (or after a reviewer asked for new ones); the verification is ${v.status}`);
+  }
   const bytes = isMultipart(c) ? await requiredFilePart(await readForm(c.req), "file", maxBytes) : new Uint8Array(await c.req.arrayBuffer());
   const row = await storeMedia(s, v, kind, await checkImage(bytes, maxBytes));
   const { uploaded_at: _u, purged: _p, ...body } = mediaView(row);

@@ -1,6 +1,8 @@
 /** Request and response schemas of the verification routes. */
 import { z } from "@hono/zod-openapi";
 import { parseCountry } from "../../lib/countries";
+import { RESUBMISSION_REASONS } from "../../pipeline/codes";
+import { NOTE_MAX_CHARS, REVIEW_DECISIONS } from "../../verifications/review";
 import { STATUSES } from "../../verifications/status";
 
 /** A country as ISO 3166-1 alpha-2, alpha-3 or an ICAO document code; parsed once here (see src/lib/countries.ts). */
@@ -115,7 +117,16 @@ export const VerificationSchema = z
     reasons: z.array(z.string()).openapi({ description: "Machine-readable reason codes, most important first" }),
     settings_version: z.number().nullable(),
     layers: z.record(z.string(), z.object({ status: z.string(), score: z.number(), findings: z.array(Finding), ms: z.number() })),
-    review: z.object({ decision: z.string(), reason: z.string(), reviewer_id: z.string(), at: z.string().nullable() }).nullable(),
+    review: z
+      .object({
+        decision: z.enum(REVIEW_DECISIONS),
+        reason: z.string().nullable().openapi({ description: "The reviewer's reason as written (null after erasure)" }),
+        reason_code: z.enum(RESUBMISSION_REASONS).nullable().openapi({ description: "With `request_resubmission`: what the applicant must redo" }),
+        reviewer_id: z.string(),
+        at: z.string().nullable(),
+      })
+      .nullable()
+      .openapi({ description: "The latest review. Reviewers' internal notes are never part of it (GET /v1/verifications/{id}/notes, reviewers only)." }),
     media: z.array(MediaStored.extend({ uploaded_at: z.string().nullable(), purged: z.boolean() })),
     history: z.array(z.object({ from: z.string().nullable(), to: z.string(), reason: z.string().nullable(), at: z.string().nullable() })),
     timings: z.record(z.string(), z.unknown()),
@@ -142,4 +153,24 @@ export const Receipt = z
   .object({ receipt: z.string().openapi({ description: "Compact JWS (ES256); verify with /.well-known/jwks.json" }), kid: z.string(), payload: z.record(z.string(), z.unknown()) })
   .openapi("SignedReceipt");
 
-export const ReviewBody = z.object({ decision: z.enum(["approve", "reject"]), reason: z.string().trim().min(3).max(1000) }).strict();
+/** An internal note: reviewers only, never shown to API keys; stored encrypted, erased with the verification. */
+export const NoteText = z.string().max(NOTE_MAX_CHARS).refine((t) => t.trim().length > 0, "must not be blank");
+
+/**
+ * A review decision. approve → verified and reject → not_verified are final and need a `reason`;
+ * request_resubmission → resubmission_requested needs a `reason_code` (the reason text is optional there).
+ */
+export const ReviewBody = z
+  .object({
+    decision: z.enum(REVIEW_DECISIONS).openapi({ description: "approve → verified, reject → not_verified (both final); request_resubmission → resubmission_requested (new images, then submit again)" }),
+    reason: z.string().trim().min(3).max(1000).optional().openapi({ description: "Why, in words; the tenant sees it with the review. Required to approve or reject." }),
+    reason_code: z.enum(RESUBMISSION_REASONS).optional().openapi({ description: "Required with request_resubmission: what the applicant must redo" }),
+    note: NoteText.optional().openapi({ description: `An internal note (≤ ${NOTE_MAX_CHARS} characters) kept with the case for reviewers only` }),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.decision === "request_resubmission" && !body.reason_code) ctx.addIssue({ code: "custom", path: ["reason_code"], message: `required to request a resubmission: one of ${RESUBMISSION_REASONS.join(", ")}` });
+    if (body.decision !== "request_resubmission" && !body.reason) ctx.addIssue({ code: "custom", path: ["reason"], message: "required to approve or reject" });
+    if (body.decision !== "request_resubmission" && body.reason_code) ctx.addIssue({ code: "custom", path: ["reason_code"], message: "only with request_resubmission" });
+  })
+  .openapi("ReviewDecision");
