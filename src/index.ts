@@ -11,6 +11,9 @@ export { RateLimiter } from "../durable-objects/rate-limiter";
 export { VerificationEvents } from "../durable-objects/verification-events";
 export { AuditChain } from "../durable-objects/audit-chain";
 
+/** The API's type for the typed client, `hc<AppType>(base)` from `hono/client` (src/routes/docs/app-type.ts). */
+export type { AppType } from "./routes/docs/app-type";
+
 const api = buildApi();
 
 export default {

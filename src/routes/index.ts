@@ -4,7 +4,7 @@
 import { createApp } from "../app/create-app";
 import { finishDocument, recordAcceptedMediaTypes } from "../lib/openapi";
 import { APP_VERSION } from "../version";
-import { DOCS_HTML } from "./docs/docs-page";
+import { docsRouter } from "./docs/docs.index";
 import { healthRouter } from "./health/health.index";
 import { apiKeysRouter } from "./api-keys/api-keys.index";
 import { auditRouter } from "./audit/audit.index";
@@ -56,6 +56,6 @@ export function buildApi() {
     );
     return c.json(document);
   });
-  app.get("/docs", (c) => c.html(DOCS_HTML));
+  app.route("/", docsRouter);
   return app;
 }
