@@ -5,6 +5,10 @@
  * against the server, nothing changes; when they do not (a wiped local database, a lost file), a new demo tenant is
  * registered (secrets are stored only as hashes, so old ones cannot be recovered).
  *
+ * A new demo tenant also gets demo cases for the review console, made by the live pipeline with real evidence
+ * (seedDemoCases): one woman verified as Erika Mustermann, then her face under two other names, which the duplicate
+ * search sends to `manual_review`. They are seeded in the background, so the credentials print at once.
+ *
  * Run alone against a running server with `node scripts/seed.mjs [base-url]` (default http://localhost:8787).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -69,7 +73,31 @@ export async function seedDemo(base = "http://localhost:8787") {
   }
   const credentials = { tenant_id: reg.data.tenant.id, user_id: reg.data.user.id, email: reg.data.user.email, password, api_keys: keys };
   writeFileSync(SEED_FILE, JSON.stringify(credentials, null, 2) + "\n", { mode: 0o600 });
+  seedDemoCases(base, keys.live).then(
+    (ids) => console.log(`[seed] ${ids.length} demo cases wait in the review queue: sign in at ${base}/console with the admin credentials above`),
+    (err) => console.error(`[seed] the demo review cases could not be seeded: ${err.message}`),
+  );
   return { created: true, ...credentials };
+}
+
+/**
+ * Demo cases for the review console, through the API with the live key: the same woman verified first, then her face
+ * under two other names (DUPLICATE_FACE → manual_review), each with the document, selfie, face crops and heatmap
+ * the pipeline stores.
+ * @param {string} base
+ * @param {string} liveKey
+ * @returns {Promise<string[]>} the ids of the cases waiting for review
+ */
+export async function seedDemoCases(base, liveKey) {
+  const { createVerification, waitFinal } = await import("./local-server.mjs");
+  const first = await createVerification(base, liveKey);
+  // The first run loads the face models: give the pipeline time on a slow machine.
+  const reference = await waitFinal(base, liveKey, [first], { ms: 300_000, every: 1000 });
+  if (reference.get(first) !== "verified") throw new Error(`the reference verification ended ${reference.get(first)}`);
+  const ids = [];
+  for (const lastName of ["Musterfrau", "Beispiel"]) ids.push(await createVerification(base, liveKey, { lastName }));
+  const statuses = await waitFinal(base, liveKey, ids, { ms: 300_000, every: 1000 });
+  return ids.filter((id) => statuses.get(id) === "manual_review");
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -19,6 +19,7 @@ import { facesRouter } from "./faces/faces.index";
 import { registryRouter } from "./registry/registry.index";
 import { webhooksRouter } from "./webhooks/webhooks.index";
 import { statsRouter } from "./stats/stats.index";
+import { buildConsole } from "../console/console-app";
 
 export function buildApi() {
   const app = createApp();
@@ -57,5 +58,7 @@ export function buildApi() {
     return c.json(document);
   });
   app.route("/", docsRouter);
+  // The reviewer console: server-rendered pages over the domain functions (src/console/).
+  app.route("/console", buildConsole());
   return app;
 }

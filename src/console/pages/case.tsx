@@ -1,0 +1,322 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+/**
+ * One case: the images side by side (click to zoom, ELA heatmap as an overlay), the aligned face crops with the
+ * similarity and its threshold, duplicates linked, every layer's findings in words with their codes, the risk
+ * score, the history, and the decision form for those who may decide. Images load from the console's
+ * authenticated URLs only.
+ */
+import type { verificationView } from "../../verifications/view";
+import { CSRF_FIELD } from "../csrf";
+import { dataValue, duplicateLinks, faceComparison } from "../case-facts";
+
+export type CaseView = Awaited<ReturnType<typeof verificationView>>;
+type Finding = { code: string; severity: string; message: string; data?: Record<string, unknown> };
+
+const MEDIA_LABELS: Record<string, string> = { document_front: "Document (front)", document_back: "Document (back)", selfie: "Selfie" };
+
+function Findings(props: { findings: Finding[] }) {
+  if (!props.findings.length) return <p class="hint">No findings.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Code</th>
+          <th scope="col">Severity</th>
+          <th scope="col">What it means</th>
+          <th scope="col">Details</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.findings.map((f) => (
+          <tr>
+            <td>
+              <code>{f.code}</code>
+            </td>
+            <td class={`sev-${f.severity}`}>{f.severity}</td>
+            <td>{f.message}</td>
+            <td>
+              {f.data && Object.keys(f.data).length ? (
+                <dl class="facts">
+                  {Object.entries(f.data).map(([k, v]) => (
+                    <>
+                      <dt>{k}</dt>
+                      <dd>{dataValue(v)}</dd>
+                    </>
+                  ))}
+                </dl>
+              ) : (
+                "—"
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Image(props: { id: string; kind: string; label: string; src: string; heatmap?: string }) {
+  const zoomId = `zoom-${props.kind}`;
+  const overlayId = `overlay-${props.kind}`;
+  return (
+    <figure>
+      <figcaption>{props.label}</figcaption>
+      {props.heatmap ? <input type="checkbox" class="overlay-toggle" id={overlayId} /> : null}
+      <input type="checkbox" class="zoom-toggle" id={zoomId} />
+      <label class="zoom-label" for={zoomId}>
+        <span class="frame">
+          <img src={props.src} alt={`${props.label} as uploaded by the applicant (select to zoom)`} data-kind={props.kind} />
+          {props.heatmap ? <img class="heat" src={props.heatmap} alt={`Error level analysis heatmap over the ${props.label.toLowerCase()}`} data-kind="ela" /> : null}
+        </span>
+      </label>
+      {props.heatmap ? (
+        <label class="toggle-label" for={overlayId}>
+          Show or hide the ELA heatmap overlay
+        </label>
+      ) : null}
+    </figure>
+  );
+}
+
+export interface ClaimInfo {
+  mine: boolean;
+  userId: string;
+  until: string;
+}
+
+export interface NoteInfo {
+  id: string;
+  author_id: string;
+  text: string;
+  created_at: string;
+}
+
+function Claim(props: { base: string; csrf: string; claim: ClaimInfo | null; isAdmin: boolean }) {
+  const { claim } = props;
+  // Another reviewer's live claim can be released by an admin only; a reviewer waits for it to end.
+  const action = !claim ? "claim" : claim.mine || props.isAdmin ? "unclaim" : null;
+  return (
+    <section aria-labelledby="claim-heading">
+      <h2 id="claim-heading">Claim</h2>
+      <p id="claim-state">
+        {claim ? (claim.mine ? `You hold this case until ${claim.until}.` : `Another reviewer (${claim.userId}) holds this case until ${claim.until}.`) : "Nobody is working on this case."}
+      </p>
+      {action ? (
+        <form method="post" action={`${props.base}/${action}`}>
+          <input type="hidden" name={CSRF_FIELD} value={props.csrf} />
+          <button type="submit" class="secondary" id={`${action}-button`}>
+            {action === "claim" ? "Claim this case" : claim?.mine ? "Release the case" : "Release the other reviewer's claim"}
+          </button>
+        </form>
+      ) : null}
+    </section>
+  );
+}
+
+function Notes(props: { base: string; csrf: string; notes: NoteInfo[] }) {
+  return (
+    <section aria-labelledby="notes-heading">
+      <h2 id="notes-heading">Internal notes</h2>
+      <p class="hint">Seen by reviewers and admins only, never by the tenant or the applicant; erased with the verification.</p>
+      {props.notes.length ? (
+        <ol class="timeline" id="notes">
+          {props.notes.map((n) => (
+            <li>
+              <time datetime={n.created_at}>{n.created_at}</time> ({n.author_id}): {n.text}
+            </li>
+          ))}
+        </ol>
+      ) : (
+        <p>No notes yet.</p>
+      )}
+      <form method="post" action={`${props.base}/notes`} class="stack">
+        <input type="hidden" name={CSRF_FIELD} value={props.csrf} />
+        <label for="note-text">New note</label>
+        <textarea id="note-text" name="text" rows={2} maxlength={2000} required></textarea>
+        <button type="submit" class="secondary">
+          Add note
+        </button>
+      </form>
+    </section>
+  );
+}
+
+export function CasePage(props: {
+  view: CaseView;
+  canDecide: boolean;
+  csrf: string;
+  notice?: string;
+  error?: string;
+  reasons: readonly string[];
+  resubmissionReasons: readonly string[];
+  claim: ClaimInfo | null;
+  isAdmin: boolean;
+  notes: NoteInfo[];
+}) {
+  const v = props.view;
+  const layers = v.layers as Record<string, { status: string; score: number | null; findings: Finding[]; evidence: string[] }>;
+  const base = `/console/cases/${v.id}`;
+  const evidence = new Set(v.evidence.filter((e) => !e.purged).map((e) => e.name));
+  const images = v.media.filter((m) => !m.purged && m.kind !== "selfie_frame");
+  const face = faceComparison(layers);
+  const duplicates = duplicateLinks(layers);
+  const mrz = layers.mrz;
+  return (
+    <>
+      <h1>
+        Case <code>{v.id}</code>
+      </h1>
+      {props.notice ? (
+        <p class="notice" role="status">
+          {props.notice}
+        </p>
+      ) : null}
+      {props.error ? (
+        <p class="error-box" role="alert">
+          {props.error}
+        </p>
+      ) : null}
+      <dl class="facts">
+        <dt>Status</dt>
+        <dd>
+          <span class={`badge status-${v.status}`} id="case-status">
+            {v.status}
+          </span>
+        </dd>
+        <dt>Mode</dt>
+        <dd>{v.mode}</dd>
+        <dt>Risk score</dt>
+        <dd id="risk-score">{v.risk_score === null ? "—" : `${v.risk_score} / 100`}</dd>
+        <dt>Reasons</dt>
+        <dd>{v.reasons.length ? v.reasons.map((r: string) => <code>{r} </code>) : "—"}</dd>
+        <dt>Applicant</dt>
+        <dd>{v.applicant ? `${v.applicant.first_name} ${v.applicant.last_name}, born ${v.applicant.date_of_birth}, ${v.applicant.country}` : "erased"}</dd>
+        <dt>Document</dt>
+        <dd>{`${v.document.type ?? "—"} ${v.document.number_masked ?? ""} (${v.document.issuing_country ?? "—"}, expires ${v.document.expiry_date ?? "—"})`}</dd>
+      </dl>
+
+      <h2>Document and selfie</h2>
+      {images.length ? (
+        <div class="pair">
+          {images.map((m) => (
+            <Image
+              id={v.id}
+              kind={m.kind}
+              label={MEDIA_LABELS[m.kind] ?? m.kind}
+              src={`${base}/media/${m.kind}`}
+              heatmap={m.kind === "document_front" && evidence.has("ela") ? `${base}/evidence/ela` : m.kind === "document_back" && evidence.has("ela_back") ? `${base}/evidence/ela_back` : undefined}
+            />
+          ))}
+        </div>
+      ) : (
+        <p class="hint">The images were deleted under the tenant's retention period.</p>
+      )}
+
+      <h2>Face comparison</h2>
+      <div class="crops">
+        {evidence.has("face_document") ? <img src={`${base}/evidence/face_document`} alt="Aligned face crop from the document" data-kind="face_document" /> : null}
+        {evidence.has("face_selfie") ? <img src={`${base}/evidence/face_selfie`} alt="Aligned face crop from the selfie" data-kind="face_selfie" /> : null}
+        <p id="face-similarity">
+          {face
+            ? `Similarity ${face.similarity.toFixed(3)} against a threshold of ${face.threshold} — ${face.match ? "the same person" : "not the same person"}.`
+            : "No face comparison was made."}
+        </p>
+      </div>
+
+      <h2>Duplicates</h2>
+      {duplicates.length ? (
+        <ul>
+          {duplicates.map((d) => (
+            <li>
+              <code>{d.code}</code>: <a href={`/console/cases/${d.verificationId}`}>{d.verificationId}</a>
+              {d.similarity !== undefined ? ` (similarity ${d.similarity})` : ""}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p>No other case shares this face or document.</p>
+      )}
+
+      <h2>Liveness</h2>
+      {layers.liveness ? <Findings findings={layers.liveness.findings} /> : <p class="hint">Liveness was not checked.</p>}
+
+      <h2>Machine-readable zone</h2>
+      {mrz ? <Findings findings={mrz.findings} /> : <p class="hint">The MRZ was not read.</p>}
+
+      <h2>Every layer's findings</h2>
+      {Object.entries(layers).map(([name, layer]) => (
+        <section aria-labelledby={`layer-${name}`}>
+          <h3 id={`layer-${name}`}>
+            {name} — {layer.status}
+            {layer.score === null ? "" : `, risk ${layer.score}`}
+          </h3>
+          <Findings findings={layer.findings} />
+        </section>
+      ))}
+
+      <h2>History</h2>
+      <ol class="timeline">
+        {v.history.map((h: { from: string | null; to: string; reason: string | null; at: string | null }) => (
+          <li>
+            <time datetime={h.at ?? ""}>{h.at}</time>: {h.from ?? "—"} → <strong>{h.to}</strong>
+            {h.reason ? (
+              <>
+                {" "}
+                (<code>{h.reason}</code>)
+              </>
+            ) : null}
+          </li>
+        ))}
+      </ol>
+      {v.review ? (
+        <p id="review-record">
+          Reviewed: <strong>{v.review.decision}</strong> — “{v.review.reason}” at {v.review.at}
+        </p>
+      ) : null}
+
+      {props.canDecide && v.status === "manual_review" ? <Claim base={base} csrf={props.csrf} claim={props.claim} isAdmin={props.isAdmin} /> : null}
+
+      {props.canDecide && v.status === "manual_review" ? (
+        <>
+          <h2 id="decide">Decision</h2>
+          <form method="post" action={`${base}/decision`} class="stack" aria-labelledby="decide">
+            <input type="hidden" name={CSRF_FIELD} value={props.csrf} />
+            <fieldset>
+              <legend>Outcome</legend>
+              <label>
+                <input type="radio" name="decision" value="approve" id="decision-approve" required /> Approve (verified, final)
+              </label>
+              <label>
+                <input type="radio" name="decision" value="reject" id="decision-reject" /> Reject (not verified, final)
+              </label>
+              <label>
+                <input type="radio" name="decision" value="request_resubmission" id="decision-resubmit" /> Request new images (the applicant may try again)
+              </label>
+            </fieldset>
+            <label for="reason-choice">Reason (approve or reject)</label>
+            <select id="reason-choice" name="reason_choice">
+              {props.reasons.map((r) => (
+                <option value={r}>{r}</option>
+              ))}
+            </select>
+            <label for="reason-code">What the applicant must redo (request new images)</label>
+            <select id="reason-code" name="reason_code">
+              {props.resubmissionReasons.map((r) => (
+                <option value={r}>{r}</option>
+              ))}
+            </select>
+            <label for="reason">Details the tenant sees with the review (optional)</label>
+            <textarea id="reason" name="reason" rows={3} maxlength={500}></textarea>
+            <label for="note">Internal note (reviewers only, optional)</label>
+            <textarea id="note" name="note" rows={2} maxlength={2000}></textarea>
+            <button type="submit">Record decision</button>
+            <p class="hint">Shortcuts: A approve, R reject, S request new images, / details.</p>
+          </form>
+        </>
+      ) : null}
+
+      {props.canDecide ? <Notes base={base} csrf={props.csrf} notes={props.notes} /> : null}
+    </>
+  );
+}

@@ -1,0 +1,307 @@
+/**
+ * The reviewer console in a real browser: Debian's chromium driven by playwright-core against a throwaway
+ * `wrangler dev --local` (scripts/local-server.mjs), with the real pipeline deciding the cases:
+ *  - a reviewer opening settings gets a 403 page; an admin sees validation errors on the settings form;
+ *  - on a manual-review case (the same face under another name: DUPLICATE_FACE), an auditor sees no decision form and
+ *    a forged post is refused, and a form posted from another origin without the CSRF token is refused;
+ *  - then a reviewer signs in, opens that case, sees the document, the selfie, both face crops and the ELA heatmap
+ *    rendered, approves it with a reason, and sees the status change on the page, the audit event (GET /v1/audit as
+ *    admin) and the `verification.reviewed` webhook at a Node receiver;
+ *  - axe-core finds no serious or critical violation on any console page, and no page breaks its CSP.
+ * Screenshots of every page go to test-results/screenshots/.
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error plain ESM helper shared with bench/dev-load (no type declarations)
+import * as dev from "../../scripts/local-server.mjs";
+
+interface Server {
+  base: string;
+  output(): string;
+  stop(options?: { keep?: boolean; signal?: string }): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve("axe-core"), "utf8");
+const SCREENSHOTS = path.join(dev.root as string, "test-results", "screenshots");
+const PASSWORD = "Sufficiently-long-test-password-1";
+const log = (line: string) => console.log(`[console-browser] ${line}`);
+
+let server: Server;
+/** The server as the browser addresses it: Chromium keeps Secure (`__Host-`) cookies over plain http on localhost only. */
+let web: string;
+let browser: Browser;
+let adminToken: string;
+let liveKey: string;
+const users: Record<"reviewer" | "auditor" | "admin", string> = { reviewer: "", auditor: "", admin: "" };
+/** The case the pipeline sent to manual review: the refusals are tried on it first, then it is approved. */
+let caseId: string;
+/** What the Node receiver got: webhook bodies, and the cross-site page it serves. */
+const received: { body: string; headers: http.IncomingHttpHeaders }[] = [];
+let receiver: http.Server;
+let receiverOrigin: string;
+const cspViolations: string[] = [];
+
+async function api(method: string, p: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(server.base + p, {
+    method,
+    headers: { ...(body === undefined ? {} : { "Content-Type": "application/json" }), Authorization: `Bearer ${adminToken}`, ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
+  });
+  return { status: res.status, data: (await res.json().catch(() => null)) as any };
+}
+
+async function addUser(role: "reviewer" | "auditor" | "admin") {
+  const email = `${role}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@test.edge-kyc.local`;
+  const res = await api("POST", "/v1/users", { email, name: `Console ${role}`, password: PASSWORD, role });
+  if (res.status !== 201) throw new Error(`add ${role}: ${res.status} ${JSON.stringify(res.data)}`);
+  users[role] = email;
+}
+
+/** A receiver for webhooks, which also serves a page on another origin that posts a form to the console. */
+function startReceiver(): Promise<void> {
+  receiver = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      if (req.method === "POST" && req.url === "/hooks") {
+        received.push({ body: Buffer.concat(chunks).toString("utf8"), headers: req.headers });
+        res.writeHead(200).end("ok");
+        return;
+      }
+      if (req.method === "GET" && req.url?.startsWith("/cross-site")) {
+        const target = new URL(req.url, "http://x").searchParams.get("target") ?? "";
+        res.writeHead(200, { "content-type": "text/html" });
+        res.end(
+          `<!doctype html><html lang="en"><title>elsewhere</title><form method="post" action="${target}"><input type="hidden" name="decision" value="reject"><input type="hidden" name="reason_choice" value="forged by another site"><button id="go">Win a prize</button></form></html>`,
+        );
+        return;
+      }
+      res.writeHead(404).end();
+    });
+  });
+  return new Promise((resolve) =>
+    receiver.listen(0, "127.0.0.1", () => {
+      receiverOrigin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+      resolve();
+    }),
+  );
+}
+
+async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // Only loopback: the console must work offline, with nothing fetched from anywhere else.
+  await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/]|localhost[:/])/, (route) => route.abort());
+  const page = await context.newPage();
+  page.on("console", (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(`${page.url()}: ${msg.text()}`);
+  });
+  return { context, page };
+}
+
+async function signIn(page: Page, email: string) {
+  await page.goto(`${web}/console/login`);
+  await page.fill("#email", email);
+  await page.fill("#password", PASSWORD);
+  await Promise.all([page.waitForURL(`${web}/console`), page.click("button[type=submit]")]);
+}
+
+/** Runs axe-core in the page (evaluated through the DevTools protocol, so the page's CSP stays strict). */
+async function expectAccessible(page: Page, name: string) {
+  await page.evaluate(AXE_SOURCE);
+  // Browser-side code: this project compiles without the DOM library, so the page's globals are reached loosely.
+  const violations: { id: string; impact: string; help: string; targets: string[] }[] = await page.evaluate(async () => {
+    const browserGlobals = globalThis as any;
+    const result = await browserGlobals.axe.run(browserGlobals.document);
+    return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n: any) => JSON.stringify(n.target)).slice(0, 5) }));
+  });
+  const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(serious, `${name}: axe serious/critical violations`).toEqual([]);
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `console-${name}.png`), fullPage: true });
+}
+
+/** The image finished loading and decoded to real pixels. */
+const imageRendered = (page: Page, selector: string) => page.$eval(selector, (img: any) => img.complete === true && img.naturalWidth > 0);
+
+async function statusOf(id: string): Promise<string> {
+  return (await dev.getVerification(server.base, liveKey, id)).status;
+}
+
+/** Waits for the pipeline (the first run loads the models: slow on a busy machine) and explains a miss with the server's errors. */
+async function expectStatuses(ids: string[], expected: string[]) {
+  const statuses: Map<string, string> = await dev.waitFinal(server.base, liveKey, ids, { ms: 420_000 });
+  const got = ids.map((id) => statuses.get(id));
+  if (JSON.stringify(got) !== JSON.stringify(expected)) {
+    const problems = dev.logLines(server.output()).filter((l: { level?: string }) => l.level === "error" || l.level === "warn");
+    throw new Error(`expected ${expected.join(", ")}, got ${got.join(", ")}; server errors: ${JSON.stringify(problems.slice(-5))}`);
+  }
+}
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await startReceiver();
+  server = await dev.startLocalServer({ log });
+  web = server.base.replace("127.0.0.1", "localhost");
+  ({ accessToken: adminToken, liveKey } = await dev.registerTenant(server.base));
+  for (const role of ["reviewer", "auditor", "admin"] as const) await addUser(role);
+  const hook = await api("POST", "/v1/webhook-endpoints", { url: `${receiverOrigin}/hooks`, events: ["verification.reviewed"], mode: "live" });
+  if (hook.status !== 201) throw new Error(`webhook endpoint: ${hook.status} ${JSON.stringify(hook.data)}`);
+  // The same woman verified first as Erika Mustermann; then her face under two other names → DUPLICATE_FACE → review.
+  const first: string = await dev.createVerification(server.base, liveKey);
+  await expectStatuses([first], ["verified"]);
+  caseId = await dev.createVerification(server.base, liveKey, { lastName: "Musterfrau" });
+  await expectStatuses([caseId], ["manual_review"]);
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+}, 900_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  receiver?.close();
+}, 30_000);
+
+describe("the review console in chromium", () => {
+  it("a reviewer opening settings gets a 403 page", async () => {
+    const { context, page } = await newPage();
+    await signIn(page, users.reviewer);
+    const res = await page.goto(`${web}/console/settings`);
+    expect(res?.status()).toBe(403);
+    expect(await page.textContent("h1")).toBe("Not allowed");
+    await shot(page, "settings-403");
+    await expectAccessible(page, "403 page");
+    await context.close();
+  });
+
+  it("an admin sees the settings page and a validation error on the form", async () => {
+    const { context, page } = await newPage();
+    await signIn(page, users.admin);
+    await page.goto(`${web}/console/settings`);
+    await shot(page, "settings");
+    await expectAccessible(page, "settings");
+    await page.fill("#verified_max", "90");
+    await page.fill("#reject_min", "10");
+    await Promise.all([page.waitForResponse((r) => r.request().method() === "POST"), page.click("form[action='/console/settings'] button[type=submit]")]);
+    await page.waitForLoadState("load");
+    expect(await page.textContent(".field-error")).toContain("verified_max must be below reject_min");
+    expect(await page.getAttribute("#verified_max", "aria-invalid")).toBe("true");
+    await shot(page, "settings-invalid");
+    await expectAccessible(page, "settings with errors");
+    await context.close();
+  });
+
+  it("an auditor sees the case without a decision form, and a forged decision post is refused", async () => {
+    const { context, page } = await newPage();
+    await signIn(page, users.auditor);
+    await page.goto(`${web}/console/cases/${caseId}`);
+    expect(await page.textContent("#case-status")).toBe("manual_review");
+    expect(await page.locator("form[action$='/decision']").count()).toBe(0);
+    await shot(page, "case-auditor");
+    await expectAccessible(page, "case page (auditor)");
+    // Forge the form the auditor's page lacks, with this session's own CSRF token (taken from the sign-out form).
+    await Promise.all([
+      page.waitForURL(`${web}/console/cases/${caseId}/decision`),
+      page.evaluate((id) => {
+        const document = (globalThis as any).document;
+        const token = document.querySelector('input[name="csrf_token"]').value;
+        const form = document.createElement("form");
+        form.method = "post";
+        form.action = `/console/cases/${id}/decision`;
+        for (const [name, value] of Object.entries({ csrf_token: token, decision: "approve", reason_choice: "forged by an auditor" })) {
+          const input = document.createElement("input");
+          input.type = "hidden";
+          input.name = name;
+          input.value = value;
+          form.append(input);
+        }
+        document.body.append(form);
+        form.submit();
+      }, caseId),
+    ]);
+    expect(await page.textContent("h1")).toBe("Not allowed");
+    expect(await statusOf(caseId)).toBe("manual_review");
+    await context.close();
+  });
+
+  it("a form posted from another site, without the CSRF token, is refused and changes nothing", async () => {
+    const { context, page } = await newPage();
+    await signIn(page, users.reviewer);
+    // Another origin on the same site (localhost, another port): the SameSite=Strict cookie still goes along, so
+    // only the CSRF checks stand between this page and the decision.
+    const elsewhere = receiverOrigin.replace("127.0.0.1", "localhost");
+    await page.goto(`${elsewhere}/cross-site?target=${encodeURIComponent(`${web}/console/cases/${caseId}/decision`)}`);
+    const [response] = await Promise.all([page.waitForNavigation(), page.click("#go")]);
+    expect(response?.status()).toBe(403);
+    expect(await page.textContent("h1")).toBe("Request refused");
+    await shot(page, "csrf-refused");
+    expect(await statusOf(caseId)).toBe("manual_review");
+    await context.close();
+  });
+
+  it("a reviewer signs in, sees the case's images and evidence, approves it, and the status, audit event and webhook follow", async () => {
+    const { context, page } = await newPage();
+    await page.goto(`${web}/console/login`);
+    await shot(page, "login");
+    await expectAccessible(page, "sign-in page");
+
+    await signIn(page, users.reviewer);
+    const cookie = (await context.cookies()).find((c) => c.name === "__Host-ekyc_console");
+    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: "Strict", path: "/" });
+    await expect.poll(() => page.locator(`a[href="/console/cases/${caseId}"]`).count()).toBe(1);
+    await shot(page, "queue");
+    await expectAccessible(page, "queue");
+
+    await page.click(`a[href="/console/cases/${caseId}"]`);
+    await page.waitForURL(`${web}/console/cases/${caseId}`);
+    await page.waitForLoadState("networkidle");
+    for (const kind of ["document_front", "selfie", "face_document", "face_selfie", "ela"]) {
+      expect(await imageRendered(page, `img[data-kind="${kind}"]`), `${kind} rendered`).toBe(true);
+    }
+    // Image URLs are the console's own, behind the session.
+    const sources = await page.$$eval("img", (imgs) => imgs.map((i: any) => i.getAttribute("src") as string | null));
+    expect(sources.every((src) => src?.startsWith(`/console/cases/${caseId}/`))).toBe(true);
+    await expect.poll(() => page.textContent("#face-similarity")).toMatch(/Similarity \d\.\d{3} against a threshold of/);
+    expect(await page.textContent("main")).toContain("DUPLICATE_FACE");
+    // The heatmap overlay is hidden until toggled.
+    expect(await page.isVisible('img[data-kind="ela"]')).toBe(false);
+    await page.click('label[for="overlay-document_front"]');
+    expect(await page.isVisible('img[data-kind="ela"]')).toBe(true);
+    await shot(page, "case");
+    await expectAccessible(page, "case page");
+
+    await page.check("#decision-approve");
+    await page.selectOption("#reason-choice", { index: 1 });
+    await page.fill("#reason", "Same person, married name; checked by the browser test");
+    await Promise.all([page.waitForURL(/done=approve/), page.click("form[action$='/decision'] button[type=submit]")]);
+    expect(await page.textContent("#case-status")).toBe("verified");
+    expect(await page.locator("form[action$='/decision']").count()).toBe(0);
+    await shot(page, "case-approved");
+    await expectAccessible(page, "case page after the decision");
+    expect(await statusOf(caseId)).toBe("verified");
+
+    const audit = await api("GET", `/v1/audit?target_id=${caseId}`);
+    expect(audit.status).toBe(200);
+    const reviewerId = (await api("GET", `/v1/users?limit=100`)).data.data.find((u: { email: string }) => u.email === users.reviewer).id;
+    expect(audit.data.data.some((e: { actor_id: string }) => e.actor_id === reviewerId)).toBe(true);
+
+    await expect
+      .poll(() => received.map((r) => JSON.parse(r.body)).find((b) => b.type === "verification.reviewed" && JSON.stringify(b).includes(caseId)), { timeout: 60_000, interval: 500 })
+      .toBeTruthy();
+    const delivery = received.find((r) => r.body.includes(caseId))!;
+    expect(delivery.headers["webhook-signature"]).toMatch(/^v1,/);
+    await context.close();
+  });
+
+  it("no console page broke its Content-Security-Policy", () => {
+    expect(cspViolations).toEqual([]);
+  });
+});
