@@ -16,7 +16,10 @@ export const SCALAR_BUNDLE_PATH = "/assets/scalar/standalone.js";
  */
 const CONTRAST_CSS =
   ".light-mode.light-mode{--scalar-color-2:#595959;--scalar-color-3:#666666;--scalar-color-green:#00764a;--scalar-color-red:#c4000a;--scalar-color-yellow:#8a6100;--scalar-color-orange:#b53f00}" +
-  ".dark-mode.dark-mode{--scalar-color-3:#9a9a9a;--scalar-color-red:#ff7070}";
+  ".dark-mode.dark-mode{--scalar-color-3:#9a9a9a;--scalar-color-red:#ff7070}" +
+  // The try-it panel's tiniest labels (`text-3xs`, e.g. the response's time and size) sit on tinted backgrounds where
+  // even the darkened secondary colours fell short once in CI: they take the primary text colour.
+  ".light-mode.light-mode .text-3xs,.dark-mode.dark-mode .text-3xs{color:var(--scalar-color-1)}";
 
 /**
  * Scalar's configuration. Everything that would reach a third party is off: Scalar's fonts (system fonts instead),
