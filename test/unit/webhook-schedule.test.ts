@@ -8,22 +8,14 @@ import {
   STANDARD_SCHEDULE_SECONDS,
 } from "../../src/webhooks/schedule";
 import { WebhookUrlForbiddenError } from "../../src/webhooks/ssrf";
+import { createRandom } from "../../scripts/docgen/random.mjs";
 
 const middle = () => 0.5; // no jitter
 const lowest = () => 0; // −10%
 const highest = () => 0.999999; // +10%
 
-/** A small seeded generator (mulberry32), so the spread checks are the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded mulberry32 (the document generator's), so the spread checks are the same on every run. */
+const seeded = (seed: number) => createRandom(seed).next;
 
 describe("the retry schedule", () => {
   it("is the Standard Webhooks example: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h, ending 75 h 35 min 5 s in", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkWebhookUrl } from "../../src/webhooks/ssrf";
+import { createRandom } from "../../scripts/docgen/random.mjs";
 
 const production = { allowLocalhost: false };
 const development = { allowLocalhost: true };
@@ -165,17 +166,8 @@ describe("checkWebhookUrl: tricky spellings (what new URL normalises them to)", 
   });
 });
 
-/** A small seeded generator (mulberry32), so the property checks below are the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded mulberry32 (the document generator's), so the property checks below are the same on every run. */
+const seeded = (seed: number) => createRandom(seed).next;
 
 const PRIVATE_V4_RANGES: Array<[base: number, bits: number]> = [
   [0x0a000000, 8], // 10/8
