@@ -5,7 +5,7 @@
  *  2. applies the D1 migrations to the local database;
  *  3. checks the ONNX models against models/*.json and puts them in the local R2 bucket;
  *  4. runs `wrangler dev --local --test-scheduled` (extra arguments are passed through, e.g. `npm run dev -- --port 9000`)
- *     and fires each cron of wrangler.toml on its schedule through /cdn-cgi/handler/scheduled, because
+ *     and fires each cron of wrangler.toml on its schedule through the Worker's development-only /__dev/scheduled (wrangler's /cdn-cgi/handler/scheduled fails with [assets]), because
  *     wrangler dev runs no cron by itself: the stuck-verification sweeper and the retention job run
  *     locally as they do in production;
  *  5. once /health answers, seeds a demo tenant through the API (admin user, live and test API keys; once, kept in
@@ -141,7 +141,14 @@ export function cronMatches(expr, date) {
 }
 
 /**
- * Calls /cdn-cgi/handler/scheduled for each cron of wrangler.toml at the start of every minute it matches
+ * The Worker's development-only cron trigger (src/index.ts). wrangler dev 4.86 answers its own
+ * /cdn-cgi/handler/scheduled with a 500 as soon as wrangler.toml has an [assets] section (the asset router sits in
+ * front of the Worker and has no scheduled handler), so the crons are fired through this path instead.
+ */
+export const DEV_SCHEDULED_PATH = "/__dev/scheduled";
+
+/**
+ * Calls the Worker's scheduled handler for each cron of wrangler.toml at the start of every minute it matches
  * (as Cloudflare does). A failed call is logged and retried on the next matching minute. Returns a stop function.
  */
 export function runCrons(base, crons = readCrons(), log = (line) => console.log(line)) {
@@ -155,7 +162,7 @@ export function runCrons(base, crons = readCrons(), log = (line) => console.log(
     let lastError;
     for (const host of hosts) {
       try {
-        const res = await fetch(`${url.protocol}//${host}:${url.port}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}&time=${now.getTime()}`, {
+        const res = await fetch(`${url.protocol}//${host}:${url.port}${DEV_SCHEDULED_PATH}?cron=${encodeURIComponent(cron)}&time=${now.getTime()}`, {
           signal: AbortSignal.timeout(50_000),
         });
         hosts.splice(0, hosts.length, host, ...hosts.filter((h) => h !== host));

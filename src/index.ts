@@ -17,7 +17,15 @@ export type { AppType } from "./routes/docs/app-type";
 const api = buildApi();
 
 export default {
-  fetch: api.fetch,
+  fetch: (request, env, ctx) => {
+    // Development only (ENVIRONMENT=development, `npm run dev`): scripts/dev.mjs fires the crons here, because
+    // wrangler dev's /cdn-cgi/handler/scheduled fails once [assets] is configured. Never in test, staging or production.
+    if (env.ENVIRONMENT === "development" && new URL(request.url).pathname === "/__dev/scheduled") {
+      const cron = new URL(request.url).searchParams.get("cron") ?? "* * * * *";
+      return runScheduled(cron, createServices(env)).then(() => new Response("ok"));
+    }
+    return api.fetch(request, env, ctx);
+  },
   queue: (batch, env, ctx) => handleQueue(batch, env, ctx),
   scheduled: (controller, env, _ctx) => runScheduled(controller.cron, createServices(env)),
 } satisfies ExportedHandler<Bindings>;
