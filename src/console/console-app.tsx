@@ -11,11 +11,9 @@
  * - Images stream from R2 through authenticated URLs with `Cache-Control: private, no-store`.
  */
 import { Hono } from "hono";
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { NONCE, secureHeaders } from "hono/secure-headers";
-import type { Child } from "hono/jsx";
-import type { AppEnv } from "../app/context";
 import { ApiError, notFound } from "../lib/errors";
 import { log } from "../lib/log";
 import { dummyPasswordHash, verifyPassword } from "../lib/passwords";
@@ -32,19 +30,19 @@ import { loadVerification, reviewQueue } from "../verifications/repository";
 import { REVIEW_DECISIONS, activeClaim, addNote, claimCase, listNotes, releaseClaim, reviewVerification } from "../verifications/review";
 import type { ReviewDecision } from "../verifications/review";
 import { loadVerificationView } from "../verifications/view";
-import type { Principal, Role } from "../types";
+import type { Principal } from "../types";
+import { adminPages } from "./admin/routes";
+import { auditorPages } from "./auditor/routes";
 import { CSRF_FIELD, csrfToken, csrfTokenValid, sameOriginRequest } from "./csrf";
-import { Layout } from "./layout";
-import type { Viewer } from "./layout";
+import { CONSOLE_ROLES, DECIDING_ROLES, allow, page, principalOf, privateFile, problem } from "./kit";
+import type { ConsoleContext, ConsoleEnv } from "./kit";
 import { CasePage } from "./pages/case";
 import { LoginPage } from "./pages/login";
-import { ProblemPage } from "./pages/problem";
 import { QueuePage } from "./pages/queue";
 import { EDITABLE_SETTINGS, SettingsPage, formOf } from "./pages/settings";
 import type { SettingsForm } from "./pages/settings";
 import { filtering, parseQueueFilters, toReviewQueueFilter } from "./queue-filters";
 import { resolveConsoleSession } from "./session-store";
-import type { ConsoleSession } from "./session-store";
 import { CONSOLE_CSS } from "./stylesheet";
 
 /** The cookie's name without its `__Host-` prefix (hono adds it). */
@@ -52,8 +50,6 @@ export const CONSOLE_COOKIE = "ekyc_console";
 /** The cookie's full name as the browser stores it. */
 export const CONSOLE_COOKIE_NAME = `__Host-${CONSOLE_COOKIE}`;
 
-const CONSOLE_ROLES: Role[] = ["admin", "reviewer", "auditor"];
-const DECIDING_ROLES: Role[] = ["admin", "reviewer"];
 /** Cases read for the queue page; filters narrow these. */
 const QUEUE_WINDOW = 200;
 /** The reasons a reviewer picks from; free-text details are appended. */
@@ -77,29 +73,6 @@ const DONE_NOTICES: Record<string, string> = {
 };
 
 const KEYBOARD_SCRIPT = `document.addEventListener("keydown",function(e){var t=e.target;if(t&&t.matches&&t.matches("textarea,select,input[type=text],input[type=number],input[type=email],input[type=password]"))return;if(e.ctrlKey||e.metaKey||e.altKey)return;var k=e.key.toLowerCase();if(k==="a"){var a=document.getElementById("decision-approve");if(a)a.click();}else if(k==="r"){var r=document.getElementById("decision-reject");if(r)r.click();}else if(k==="s"){var q=document.getElementById("decision-resubmit");if(q)q.click();}else if(k==="/"){var d=document.getElementById("reason");if(d){e.preventDefault();d.focus();}}});`;
-
-type ConsoleEnv = {
-  Bindings: AppEnv["Bindings"];
-  Variables: AppEnv["Variables"] & { session: ConsoleSession; viewer: Viewer; secureHeadersNonce?: string };
-};
-type ConsoleContext = Context<ConsoleEnv>;
-
-const principalOf = (session: ConsoleSession): Principal & { type: "user" } => ({ type: "user", tenantId: session.user.tenantId, userId: session.user.id, role: session.user.role });
-
-function page(c: ConsoleContext, title: string, body: Child, status: 200 | 400 | 401 | 403 | 404 | 409 | 429 | 500 = 200, script?: string) {
-  c.header("Cache-Control", "no-store");
-  const viewer = c.get("viewer");
-  return c.html(
-    <Layout title={title} viewer={viewer} nonce={c.get("secureHeadersNonce")} script={script}>
-      {body}
-    </Layout>,
-    status,
-  );
-}
-
-function problem(c: ConsoleContext, status: 400 | 401 | 403 | 404 | 409 | 429 | 500, title: string, message: string) {
-  return page(c, title, <ProblemPage title={title} message={message} requestId={c.get("requestId")} />, status);
-}
 
 /** The request's own host, as the browser addressed it. */
 function selfHost(c: ConsoleContext): string {
@@ -150,10 +123,6 @@ const requireCsrf: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
   }
   await next();
 };
-
-function allow(c: ConsoleContext, roles: Role[]): boolean {
-  return roles.includes(c.get("session").user.role);
-}
 
 export function buildConsole() {
   const app = new Hono<ConsoleEnv>();
@@ -396,15 +365,11 @@ export function buildConsole() {
     return page(c, "Settings", <SettingsPage version={current.version} settings={current.settings} form={form} errors={errors} csrf={c.get("viewer").csrf} />, 400);
   });
 
+  app.route("/admin", adminPages());
+  app.route("/", auditorPages());
+
   app.all("*", (c) => problem(c, 404, "Not found", "There is no console page at this address."));
   return app;
-}
-
-/** A stored file as a response only this browser session may keep. */
-function privateFile(file: { body: ReadableStream; contentType: string; size: number }): Response {
-  return new Response(file.body, {
-    headers: { "Content-Type": file.contentType, "Content-Length": String(file.size), "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff" },
-  });
 }
 
 /**

@@ -43,10 +43,31 @@ export function Layout(props: { title: string; viewer?: Viewer; nonce?: string; 
                 <li>
                   <a href="/console">Review queue</a>
                 </li>
+                {viewer.role === "admin" || viewer.role === "auditor" ? (
+                  <>
+                    <li>
+                      <a href="/console/stats">Statistics</a>
+                    </li>
+                    <li>
+                      <a href="/console/audit">Audit log</a>
+                    </li>
+                  </>
+                ) : null}
                 {viewer.role === "admin" ? (
-                  <li>
-                    <a href="/console/settings">Settings</a>
-                  </li>
+                  <>
+                    <li>
+                      <a href="/console/settings">Settings</a>
+                    </li>
+                    <li>
+                      <a href="/console/admin/users">Users</a>
+                    </li>
+                    <li>
+                      <a href="/console/admin/api-keys">API keys</a>
+                    </li>
+                    <li>
+                      <a href="/console/admin/webhooks">Webhooks</a>
+                    </li>
+                  </>
                 ) : null}
               </ul>
             </nav>

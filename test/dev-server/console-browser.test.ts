@@ -10,14 +10,11 @@
  *  - axe-core finds no serious or critical violation on any console page, and no page breaks its CSP.
  * Screenshots of every page go to test-results/screenshots/.
  */
-import { mkdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createRequire } from "node:module";
-import path from "node:path";
-import { chromium } from "playwright-core";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addConsoleUser, expectAccessible, imageRendered, launchChromium, offlinePage, shot as screenshot, signIn as signInAt } from "../helpers/browser";
 // @ts-expect-error plain ESM helper shared with bench/dev-load (no type declarations)
 import * as dev from "../../scripts/local-server.mjs";
 
@@ -27,10 +24,6 @@ interface Server {
   stop(options?: { keep?: boolean; signal?: string }): Promise<void>;
 }
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = readFileSync(require.resolve("axe-core"), "utf8");
-const SCREENSHOTS = path.join(dev.root as string, "test-results", "screenshots");
-const PASSWORD = "Sufficiently-long-test-password-1";
 const log = (line: string) => console.log(`[console-browser] ${line}`);
 
 let server: Server;
@@ -59,10 +52,7 @@ async function api(method: string, p: string, body?: unknown, headers: Record<st
 }
 
 async function addUser(role: "reviewer" | "auditor" | "admin") {
-  const email = `${role}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@test.edge-kyc.local`;
-  const res = await api("POST", "/v1/users", { email, name: `Console ${role}`, password: PASSWORD, role });
-  if (res.status !== 201) throw new Error(`add ${role}: ${res.status} ${JSON.stringify(res.data)}`);
-  users[role] = email;
+  users[role] = await addConsoleUser(server.base, adminToken, role);
 }
 
 /** A receiver for webhooks, which also serves a page on another origin that posts a form to the console. */
@@ -95,43 +85,15 @@ function startReceiver(): Promise<void> {
   );
 }
 
-async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  // Only loopback: the console must work offline, with nothing fetched from anywhere else.
-  await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/]|localhost[:/])/, (route) => route.abort());
-  const page = await context.newPage();
-  page.on("console", (msg) => {
-    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(`${page.url()}: ${msg.text()}`);
-  });
-  return { context, page };
+async function newPage() {
+  // Every page shares one list of CSP reports, checked by the last test.
+  const opened = await offlinePage(browser);
+  opened.cspViolations = cspViolations;
+  return opened;
 }
 
-async function signIn(page: Page, email: string) {
-  await page.goto(`${web}/console/login`);
-  await page.fill("#email", email);
-  await page.fill("#password", PASSWORD);
-  await Promise.all([page.waitForURL(`${web}/console`), page.click("button[type=submit]")]);
-}
-
-/** Runs axe-core in the page (evaluated through the DevTools protocol, so the page's CSP stays strict). */
-async function expectAccessible(page: Page, name: string) {
-  await page.evaluate(AXE_SOURCE);
-  // Browser-side code: this project compiles without the DOM library, so the page's globals are reached loosely.
-  const violations: { id: string; impact: string; help: string; targets: string[] }[] = await page.evaluate(async () => {
-    const browserGlobals = globalThis as any;
-    const result = await browserGlobals.axe.run(browserGlobals.document);
-    return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n: any) => JSON.stringify(n.target)).slice(0, 5) }));
-  });
-  const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(serious, `${name}: axe serious/critical violations`).toEqual([]);
-}
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `console-${name}.png`), fullPage: true });
-}
-
-/** The image finished loading and decoded to real pixels. */
-const imageRendered = (page: Page, selector: string) => page.$eval(selector, (img: any) => img.complete === true && img.naturalWidth > 0);
+const signIn = (page: Page, email: string) => signInAt(page, web, email);
+const shot = (page: Page, name: string) => screenshot(page, `console-${name}`);
 
 async function statusOf(id: string): Promise<string> {
   return (await dev.getVerification(server.base, liveKey, id)).status;
@@ -148,7 +110,6 @@ async function expectStatuses(ids: string[], expected: string[]) {
 }
 
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
   await startReceiver();
   server = await dev.startLocalServer({ log });
   web = server.base.replace("127.0.0.1", "localhost");
@@ -161,7 +122,7 @@ beforeAll(async () => {
   await expectStatuses([first], ["verified"]);
   caseId = await dev.createVerification(server.base, liveKey, { lastName: "Musterfrau" });
   await expectStatuses([caseId], ["manual_review"]);
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+  browser = await launchChromium();
 }, 900_000);
 
 afterAll(async () => {
