@@ -39,8 +39,8 @@ import type { ConsoleContext, ConsoleEnv } from "./kit";
 import { CasePage } from "./pages/case";
 import { LoginPage } from "./pages/login";
 import { QueuePage } from "./pages/queue";
-import { EDITABLE_SETTINGS, SettingsPage, formOf } from "./pages/settings";
-import type { SettingsForm } from "./pages/settings";
+import { SettingsPage } from "./pages/settings";
+import { formOf, parseSettingsForm } from "./settings-form";
 import { filtering, parseQueueFilters, toReviewQueueFilter } from "./queue-filters";
 import { resolveConsoleSession } from "./session-store";
 import { CONSOLE_CSS } from "./stylesheet";
@@ -336,7 +336,7 @@ export function buildConsole() {
     if (!allow(c, ["admin"])) return problem(c, 403, "Not allowed", "Only admins can see and change the settings.");
     const current = await c.var.services.settings.get(c.get("session").user.tenantId);
     const saved = c.req.query("saved") ? "Settings saved." : undefined;
-    return page(c, "Settings", <SettingsPage version={current.version} settings={current.settings} form={formOf(current.settings)} errors={{}} csrf={c.get("viewer").csrf} notice={saved} />);
+    return page(c, "Settings", <SettingsPage version={current.version} form={formOf(current.settings)} errors={{}} csrf={c.get("viewer").csrf} notice={saved} />);
   });
 
   app.post("/settings", async (c) => {
@@ -344,16 +344,12 @@ export function buildConsole() {
     const s = c.var.services;
     const session = c.get("session");
     const body = await c.req.parseBody();
-    const form = Object.fromEntries(EDITABLE_SETTINGS.map((f) => [f.name, typeof body[f.name] === "string" ? (body[f.name] as string).trim() : ""])) as SettingsForm;
-    const { numbers, errors } = parseSettingsForm(form);
+    const posted = Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === "string" && e[0] !== CSRF_FIELD));
+    const current = await s.settings.get(session.user.tenantId);
+    const { patch, errors } = parseSettingsForm(posted, current.settings);
     if (!Object.keys(errors).length) {
       try {
-        await updateSettings(
-          s,
-          principalOf(session),
-          { thresholds: { verified_max: numbers.verified_max, reject_min: numbers.reject_min }, retention_days: numbers.retention_days, abandoned_after_days: numbers.abandoned_after_days },
-          requestMeta(c),
-        );
+        await updateSettings(s, principalOf(session), patch, requestMeta(c));
         return c.redirect("/console/settings?saved=1", 303);
       } catch (err) {
         if (!(err instanceof ApiError) || (err.code !== "VALIDATION_ERROR" && err.code !== "CONFLICT")) throw err;
@@ -361,8 +357,9 @@ export function buildConsole() {
         else Object.assign(errors, (err.details?.fields as Record<string, string[]>) ?? { "(body)": [err.message] });
       }
     }
-    const current = await s.settings.get(session.user.tenantId);
-    return page(c, "Settings", <SettingsPage version={current.version} settings={current.settings} form={form} errors={errors} csrf={c.get("viewer").csrf} />, 400);
+    // The form shows what the admin typed, over the current values for anything not posted.
+    const form = { ...formOf(current.settings), ...posted };
+    return page(c, "Settings", <SettingsPage version={current.version} form={form} errors={errors} csrf={c.get("viewer").csrf} />, 400);
   });
 
   app.route("/admin", adminPages());
@@ -372,21 +369,4 @@ export function buildConsole() {
   return app;
 }
 
-/**
- * The settings form's fields as whole numbers, with an error per field that is not one. Range and consistency
- * (verified_max below reject_min) are checked by the domain's schema in updateSettings.
- *
- * @example
- * parseSettingsForm({ verified_max: "30", reject_min: "x", retention_days: "30", abandoned_after_days: "7" }).errors; // { "thresholds.reject_min": ["Enter a whole number"] }
- */
-export function parseSettingsForm(form: SettingsForm): { numbers: Record<keyof SettingsForm, number>; errors: Record<string, string[]> } {
-  const numbers = {} as Record<keyof SettingsForm, number>;
-  const errors: Record<string, string[]> = {};
-  for (const field of EDITABLE_SETTINGS) {
-    const text = form[field.name];
-    const value = Number(text);
-    if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(value)) errors[field.path[0]] = ["Enter a whole number"];
-    numbers[field.name] = value;
-  }
-  return { numbers, errors };
-}
+export { parseSettingsForm } from "./settings-form";

@@ -53,6 +53,9 @@ figcaption { font-weight: 600; margin-bottom: .5rem; }
 .overlay-toggle:checked ~ .zoom-label .frame img.heat { display: block; }
 .toggle-label { display: inline-block; margin-top: .5rem; padding: .2rem .6rem; border: 1px solid var(--accent); border-radius: 4px; color: var(--accent); cursor: pointer; background: #fff; }
 .hint { color: var(--muted); font-size: .9rem; }
+fieldset.grid-fields { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: 0 1rem; }
+fieldset.grid-fields legend, fieldset.grid-fields > p { grid-column: 1 / -1; }
+fieldset.grid-fields input[type=text] { max-width: 8rem; }
 .crops { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
 .crops img { width: 8rem; height: 8rem; object-fit: cover; border-radius: 4px; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }

@@ -20,8 +20,18 @@ export async function updateSettings(s: Services, principal: Principal, patch: S
   const saved = await s.settings.save(principal.tenantId, merged.data, actor.id, current.version);
   if (!saved) throw new ApiError("CONFLICT", "The settings were changed by someone else meanwhile; read them again and retry");
   await s.audit.append(
-    { tenantId: principal.tenantId, actorType: actor.type, actorId: actor.id, action: "settings.updated", targetType: "tenant", targetId: principal.tenantId, metadata: { version: saved.version, changed: Object.keys(patch) } },
+    { tenantId: principal.tenantId, actorType: actor.type, actorId: actor.id, action: "settings.updated", targetType: "tenant", targetId: principal.tenantId, metadata: { version: saved.version, changed: changedKeys(current.settings, merged.data) } },
     { ip: meta.ip },
   );
   return saved;
+}
+
+/**
+ * The top-level settings whose value differs between two versions (what the audit event names as changed).
+ *
+ * @example
+ * changedKeys(DEFAULT_SETTINGS, { ...DEFAULT_SETTINGS, retention_days: 45 }); // ["retention_days"]
+ */
+export function changedKeys(before: DecisionSettings, after: DecisionSettings): string[] {
+  return (Object.keys(after) as (keyof DecisionSettings)[]).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
 }

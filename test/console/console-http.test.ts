@@ -288,3 +288,44 @@ describe("images behind the session", () => {
     expect((await call(`/console/cases/${id}/media/passport`, { headers: { Cookie: cookie } })).status).toBe(404);
   });
 });
+
+describe("settings form", () => {
+  it("saves weights, a code's hard rule, the vision model and the retry schedule as one audited version naming what changed", async () => {
+    const fresh = await registerTenant();
+    const { cookie } = await signIn(fresh.email);
+    const pageRes = await call("/console/settings", { headers: { Cookie: cookie } });
+    // Every setting is on the form, pre-filled with the current value.
+    expect(pageRes.text).toMatch(/id="weight\.face"[^>]*value="4"|value="4"[^>]*id="weight\.face"/);
+    expect(pageRes.text).toContain('name="rule.EXIF_EDITED"');
+    expect(pageRes.text).toContain('name="vision_model"');
+    const fields = Object.fromEntries([...pageRes.text.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const selects = Object.fromEntries([...pageRes.text.matchAll(/<select[^>]*name="([^"]+)"[^>]*>([\s\S]*?)<\/select>/g)].map((m) => [m[1], /<option value="([^"]+)" selected/.exec(m[2])?.[1] ?? ""]));
+    const posted = { ...fields, ...selects, "weight.ela": "3", "rule.EXIF_EDITED": "reject", vision_model: "@cf/google/gemma-3-12b-it", webhook_retry_schedule_seconds: "10, 60" };
+    const res = await call("/console/settings", form(posted, cookie));
+    expect(res.status, res.text.slice(0, 400)).toBe(303);
+
+    const saved = (await call("/v1/settings", { headers: bearer(fresh.accessToken) })).data;
+    expect(saved.version).toBe(1);
+    expect(saved.settings.layer_weights.ela).toBe(3);
+    expect(saved.settings.hard_fail_codes).toContain("EXIF_EDITED");
+    expect(saved.settings.review_codes).not.toContain("EXIF_EDITED");
+    expect(saved.settings.vision_model).toBe("@cf/google/gemma-3-12b-it");
+    expect(saved.settings.webhook_retry_schedule_seconds).toEqual([10, 60]);
+    expect(saved.settings.thresholds).toEqual({ verified_max: 30, reject_min: 70 });
+    const audit = await call("/v1/audit?action=settings.updated", { headers: bearer(fresh.accessToken) });
+    expect(audit.data.data).toHaveLength(1);
+    expect([...audit.data.data[0].metadata.changed].sort()).toEqual(["hard_fail_codes", "layer_weights", "review_codes", "vision_model", "webhook_retry_schedule_seconds"]);
+  });
+
+  it("shows a range error from the domain on its own field, keeps what was typed, and saves nothing", async () => {
+    const fresh = await registerTenant();
+    const { cookie } = await signIn(fresh.email);
+    const token = await csrfOf(cookie, "/console/settings");
+    const res = await call("/console/settings", form({ "weight.face": "250", minimum_age: "0", csrf_token: token }, cookie));
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/id="weight\.face"[^>]*aria-invalid="true"/);
+    expect(res.text).toMatch(/id="minimum_age"[^>]*aria-invalid="true"/);
+    expect(res.text).toMatch(/value="250"/);
+    expect((await call("/v1/settings", { headers: bearer(fresh.accessToken) })).data.version).toBe(0);
+  });
+});

@@ -7,6 +7,9 @@ import { csrfToken, csrfTokenValid, sameOriginRequest } from "../../src/console/
 import { parseQueueFilters, toReviewQueueFilter, waitedFor } from "../../src/console/queue-filters";
 import { duplicateLinks, faceComparison } from "../../src/console/case-facts";
 import { parseSettingsForm } from "../../src/console/console-app";
+import { formOf } from "../../src/console/settings-form";
+import { LAYER_NAMES } from "../../src/pipeline/codes";
+import { DEFAULT_SETTINGS, DecisionSettingsSchema } from "../../src/pipeline/settings";
 import { createTenantCrypto } from "../../src/lib/crypto";
 
 describe("sameOriginRequest", () => {
@@ -70,9 +73,47 @@ describe("case facts", () => {
 });
 
 describe("settings form", () => {
-  it("names every field that is not a whole number", () => {
-    const { errors, numbers } = parseSettingsForm({ verified_max: "30", reject_min: "7.5", retention_days: "", abandoned_after_days: "7" });
-    expect(errors).toEqual({ "thresholds.reject_min": ["Enter a whole number"], retention_days: ["Enter a whole number"] });
-    expect(numbers.verified_max).toBe(30);
+  it("names every field it cannot read, by its settings path", () => {
+    const { errors, patch } = parseSettingsForm({ verified_max: "30", reject_min: "7.5", retention_days: "", "weight.face": "four", minimum_age: "x", vision_model: "@cf/other/model", webhook_retry_schedule_seconds: "5, ten" }, DEFAULT_SETTINGS);
+    expect(errors).toEqual({
+      "thresholds.reject_min": ["Enter a whole number"],
+      retention_days: ["Enter a whole number"],
+      "layer_weights.face": ["Enter a number"],
+      minimum_age: ["Enter a whole number, or leave it empty"],
+      vision_model: ["Choose one of the listed options"],
+      webhook_retry_schedule_seconds: ["Enter whole numbers of seconds, separated by commas"],
+    });
+    expect(patch.thresholds?.verified_max).toBe(30);
+  });
+
+  it("round-trips the current settings, and turns the edited fields into a patch", () => {
+    const unchanged = parseSettingsForm(formOf(DEFAULT_SETTINGS), DEFAULT_SETTINGS);
+    expect(unchanged.errors).toEqual({});
+    expect(DecisionSettingsSchema.parse({ ...DEFAULT_SETTINGS, ...unchanged.patch, velocity: { ...DEFAULT_SETTINGS.velocity, ...unchanged.patch.velocity } })).toEqual({
+      ...DEFAULT_SETTINGS,
+      // Every layer is listed in the form, so the weights come back complete (an absent layer weighed 1 before too).
+      layer_weights: Object.fromEntries(LAYER_NAMES.map((l) => [l, DEFAULT_SETTINGS.layer_weights[l] ?? 1])),
+    });
+
+    const form = { ...formOf(DEFAULT_SETTINGS), "weight.ela": "3.5", minimum_age: "", "rule.EXIF_EDITED": "reject", "rule.VELOCITY_HIGH": "score", "rule.GEO_MISMATCH": "review", webhook_retry_schedule_seconds: "5, 60 300" };
+    const { patch, errors } = parseSettingsForm(form, DEFAULT_SETTINGS);
+    expect(errors).toEqual({});
+    expect(patch.layer_weights?.ela).toBe(3.5);
+    expect(patch.minimum_age).toBeNull();
+    expect(patch.webhook_retry_schedule_seconds).toEqual([5, 60, 300]);
+    expect(patch.hard_fail_codes).toContain("EXIF_EDITED");
+    expect(patch.review_codes).not.toContain("EXIF_EDITED");
+    expect(patch.review_codes).not.toContain("VELOCITY_HIGH");
+    expect(patch.hard_fail_codes).not.toContain("VELOCITY_HIGH");
+    expect(patch.review_codes).toContain("GEO_MISMATCH");
+  });
+
+  it("keeps the current value of every field the post leaves out, and refuses an unknown rule", () => {
+    const { patch, errors } = parseSettingsForm({ retention_days: "45", "rule.NO_FACE": "maybe" }, DEFAULT_SETTINGS);
+    expect(errors).toEqual({ "rule.NO_FACE": ["Choose one of the listed rules"] });
+    expect(patch.retention_days).toBe(45);
+    expect(patch.thresholds).toEqual(DEFAULT_SETTINGS.thresholds);
+    expect(patch.vision_model).toBe(DEFAULT_SETTINGS.vision_model);
+    expect(patch.hard_fail_codes).toEqual(DEFAULT_SETTINGS.hard_fail_codes);
   });
 });

@@ -11,14 +11,12 @@
  * Screenshots go to test-results/screenshots/.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { promisify } from "node:util";
-import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureDocsAssets } from "../../scripts/docs-assets.mjs";
+import { SCREENSHOTS, launchChromium, offlinePage as openOffline, seriousViolations } from "../helpers/browser";
 // @ts-expect-error plain ESM helper shared with bench/dev-load (no type declarations)
 import * as dev from "../../scripts/local-server.mjs";
 
@@ -28,11 +26,7 @@ interface Server {
   stop(options?: { keep?: boolean; signal?: string }): Promise<void>;
 }
 
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = readFileSync(require.resolve("axe-core"), "utf8");
 const ROOT: string = dev.root;
-const SCREENSHOTS = path.join(ROOT, "test-results", "screenshots");
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const log = (line: string) => console.log(`[docs-browser] ${line}`);
 
 let server: Server;
@@ -43,11 +37,10 @@ let verificationId: string;
 beforeAll(async () => {
   // The dev-server project runs outside `npm test`'s pretest too (npx vitest), so the bundle is made here as well.
   ensureDocsAssets();
-  mkdirSync(SCREENSHOTS, { recursive: true });
   server = await dev.startLocalServer({ log });
   ({ testKey } = await dev.registerTenant(server.base));
   verificationId = await dev.createVerification(server.base, testKey, { submit: false });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -57,18 +50,7 @@ afterAll(async () => {
 
 /** A page on which every request to a non-loopback host is aborted and counted, and CSP violations are recorded. */
 async function offlinePage() {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const aborted: string[] = [];
-  const cspViolations: string[] = [];
-  await page.route("**/*", (route) => {
-    const url = new URL(route.request().url());
-    if (url.protocol === "data:" || url.protocol === "blob:" || LOOPBACK.has(url.hostname)) return route.continue();
-    aborted.push(url.href);
-    return route.abort();
-  });
-  page.on("console", (message) => {
-    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-  });
+  const { page, aborted, cspViolations } = await openOffline(browser, { width: 1400, height: 1000 });
   return { page, aborted, cspViolations };
 }
 
@@ -84,17 +66,11 @@ const SCALAR_KNOWN: { id: string; marker: string; what: string }[] = [
   { id: "aria-valid-attr-value", marker: 'aria-label="Copy code"', what: 'its "Copy code" button points aria-controls at a missing id' },
 ];
 
-type AxeNode = { html: string; target: string[] };
-type AxeViolation = { id: string; impact: string; help: string; nodes: AxeNode[] };
-
 /** Serious and critical axe-core violations on the page, split into Scalar's known ones and the rest. */
 async function axeViolations(page: Page) {
-  // Evaluated through DevTools rather than added as a <script>: the page's CSP (rightly) refuses inline scripts.
-  await page.evaluate(AXE_SOURCE);
-  const results = await page.evaluate(async () => (globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe.run());
   const known: string[] = [];
   const others: string[] = [];
-  for (const v of results.violations.filter((v) => v.impact === "serious" || v.impact === "critical")) {
+  for (const v of await seriousViolations(page)) {
     for (const node of v.nodes) {
       const scalar = SCALAR_KNOWN.find((k) => k.id === v.id && node.html.includes(k.marker));
       if (scalar) known.push(`${v.impact} ${v.id}: ${scalar.what}`);
@@ -149,7 +125,7 @@ describe("/docs, the interactive API reference", () => {
       expect(aborted, "requests to hosts other than the loopback").toEqual([]);
       expect(cspViolations).toEqual([]);
     } finally {
-      await page.close();
+      await page.context().close();
     }
   });
 
@@ -163,7 +139,7 @@ describe("/docs, the interactive API reference", () => {
       expect(aborted).toEqual([]);
       expect(cspViolations).toEqual([]);
     } finally {
-      await page.close();
+      await page.context().close();
     }
   });
 });

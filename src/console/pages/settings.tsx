@@ -1,33 +1,61 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 /**
- * The tenant's decision settings (admins): everything shown, thresholds and retention editable. Validation errors
- * appear next to their field, with the values the admin typed kept in the form.
+ * The tenant's decision settings (admins): every setting editable in one form, grouped in fieldsets, with the rule
+ * for each reason code in a table. Validation errors appear next to their field (aria-invalid, described by the
+ * message), with the values the admin typed kept. Each save is a new, audited version (src/settings/settings.ts).
  */
-import type { DecisionSettings } from "../../pipeline/settings";
+import { REASON_CODES } from "../../pipeline/codes";
 import { CSRF_FIELD } from "../csrf";
-import { dataValue } from "../case-facts";
+import { RULE_CHOICES, SETTINGS_FIELDS, ruleField } from "../settings-form";
+import type { SettingsField, SettingsFormValues } from "../settings-form";
 
-export const EDITABLE_SETTINGS = [
-  { name: "verified_max", label: "Verified at most (risk score)", path: ["thresholds.verified_max", "thresholds"] },
-  { name: "reject_min", label: "Rejected from (risk score)", path: ["thresholds.reject_min", "thresholds"] },
-  { name: "retention_days", label: "Retention of images and evidence (days)", path: ["retention_days"] },
-  { name: "abandoned_after_days", label: "Erase unsubmitted verifications after (days)", path: ["abandoned_after_days"] },
-] as const;
+const GROUPS: { name: SettingsField["group"]; legend: string; note?: string }[] = [
+  { name: "Decision", legend: "Decision thresholds" },
+  { name: "Layer weights", legend: "Layer weights", note: "Each layer's risk counts this many times in the total (0–100; 0 ignores the layer)." },
+  { name: "Data", legend: "Retention" },
+  { name: "Reading", legend: "Reading the document" },
+  { name: "Velocity", legend: "Velocity limits (VELOCITY_HIGH at this many verifications)" },
+  { name: "Webhooks", legend: "Webhooks" },
+];
 
-export type SettingsForm = Record<(typeof EDITABLE_SETTINGS)[number]["name"], string>;
-
-export function formOf(settings: DecisionSettings): SettingsForm {
-  return {
-    verified_max: String(settings.thresholds.verified_max),
-    reject_min: String(settings.thresholds.reject_min),
-    retention_days: String(settings.retention_days),
-    abandoned_after_days: String(settings.abandoned_after_days),
-  };
+function Field(props: { field: SettingsField; value: string; errors: string[] }) {
+  const { field, errors } = props;
+  const errorId = `${field.name}-error`;
+  const hintId = `${field.name}-hint`;
+  const describedBy = [field.hint ? hintId : "", errors.length ? errorId : ""].filter(Boolean).join(" ") || undefined;
+  const common = { id: field.name, name: field.name, "aria-invalid": errors.length ? "true" : undefined, "aria-describedby": describedBy };
+  return (
+    <div>
+      <label for={field.name}>{field.label}</label>
+      {field.kind === "choice" ? (
+        <select {...common}>
+          {(field.options ?? []).map((o) => (
+            <option value={o} selected={o === props.value}>
+              {o}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input {...common} type="text" inputmode={field.kind === "seconds_list" ? "text" : field.kind === "number" ? "decimal" : "numeric"} value={props.value} />
+      )}
+      {field.hint ? (
+        <p class="hint" id={hintId}>
+          {field.hint}
+        </p>
+      ) : null}
+      {errors.length ? (
+        <p class="field-error" id={errorId}>
+          {errors.join("; ")}
+        </p>
+      ) : null}
+    </div>
+  );
 }
 
-export function SettingsPage(props: { version: number; settings: DecisionSettings; form: SettingsForm; errors: Record<string, string[]>; csrf: string; notice?: string }) {
-  const errorsFor = (paths: readonly string[]) => paths.flatMap((p) => props.errors[p] ?? []);
+export function SettingsPage(props: { version: number; form: SettingsFormValues; errors: Record<string, string[]>; csrf: string; notice?: string }) {
+  const errorsFor = (paths: readonly string[]) => [...new Set(paths.flatMap((p) => props.errors[p] ?? []))];
+  const general = props.errors["(body)"] ?? [];
   const anyErrors = Object.keys(props.errors).length > 0;
   return (
     <>
@@ -38,60 +66,70 @@ export function SettingsPage(props: { version: number; settings: DecisionSetting
         </p>
       ) : null}
       {anyErrors ? (
-        <p class="error-box" role="alert">
-          The settings were not saved: correct the fields marked below.
-        </p>
+        <div class="error-box" role="alert">
+          <p>The settings were not saved: correct the fields marked below.</p>
+          {general.length ? <p>{general.join("; ")}</p> : null}
+        </div>
       ) : null}
       <p>
         Version <strong id="settings-version">{props.version}</strong>
-        {props.version === 0 ? " (the defaults; nobody has changed them yet)" : ""}.
+        {props.version === 0 ? " (the defaults; nobody has changed them yet)" : ""}. Saving makes a new version; every
+        decision keeps the version it was made under, and the change is in the audit log.
       </p>
       <form method="post" action="/console/settings" class="stack" novalidate>
         <input type="hidden" name={CSRF_FIELD} value={props.csrf} />
-        {EDITABLE_SETTINGS.map((field) => {
-          const errors = errorsFor(field.path);
-          const errorId = `${field.name}-error`;
-          return (
-            <div>
-              <label for={field.name}>{field.label}</label>
-              <input
-                id={field.name}
-                name={field.name}
-                type="number"
-                inputmode="numeric"
-                value={props.form[field.name]}
-                aria-invalid={errors.length ? "true" : undefined}
-                aria-describedby={errors.length ? errorId : undefined}
-              />
-              {errors.length ? (
-                <p class="field-error" id={errorId}>
-                  {errors.join("; ")}
-                </p>
-              ) : null}
-            </div>
-          );
-        })}
+        {GROUPS.map((group) => (
+          <fieldset class={group.name === "Layer weights" ? "grid-fields" : undefined}>
+            <legend>{group.legend}</legend>
+            {group.note ? <p class="hint">{group.note}</p> : null}
+            {SETTINGS_FIELDS.filter((f) => f.group === group.name).map((field) => (
+              <Field field={field} value={props.form[field.name] ?? ""} errors={errorsFor(field.paths)} />
+            ))}
+          </fieldset>
+        ))}
+        <fieldset>
+          <legend>Hard rules per reason code</legend>
+          <p class="hint">
+            What a finding with this code does whatever the risk total. A rejection is final for the applicant; review
+            sends the case to this console.
+          </p>
+          {errorsFor(["hard_fail_codes", "review_codes"]).length ? <p class="field-error">{errorsFor(["hard_fail_codes", "review_codes"]).join("; ")}</p> : null}
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Reason code</th>
+                <th scope="col">Rule</th>
+              </tr>
+            </thead>
+            <tbody>
+              {REASON_CODES.map((code) => {
+                const name = ruleField(code);
+                const errors = props.errors[name] ?? [];
+                return (
+                  <tr>
+                    <th scope="row">
+                      <label for={name}>
+                        <code>{code}</code>
+                      </label>
+                    </th>
+                    <td>
+                      <select id={name} name={name} aria-invalid={errors.length ? "true" : undefined}>
+                        {RULE_CHOICES.map((choice) => (
+                          <option value={choice.value} selected={choice.value === props.form[name]}>
+                            {choice.label}
+                          </option>
+                        ))}
+                      </select>
+                      {errors.length ? <p class="field-error">{errors.join("; ")}</p> : null}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </fieldset>
         <button type="submit">Save settings</button>
       </form>
-      <h2>Everything else</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Setting</th>
-            <th scope="col">Value</th>
-          </tr>
-        </thead>
-        <tbody>
-          {Object.entries(props.settings)
-            .filter(([k]) => k !== "thresholds" && k !== "retention_days" && k !== "abandoned_after_days")
-            .map(([k, value]) => (
-              <tr>
-                <th scope="row">{k}</th>
-                <td>{dataValue(value)}</td>
-              </tr>
-            ))}
-        </tbody>
-      </table>
     </>
   );
 }
