@@ -7,7 +7,7 @@
  *
  * A new demo tenant also gets demo cases for the review console, made by the live pipeline with real evidence
  * (seedDemoCases): one woman verified as Erika Mustermann, then her face under two other names, which the duplicate
- * search sends to `manual_review`. They are seeded in the background, so the credentials print at once.
+ * search sends to `manual_review`; the MRZ the client sends still says MUSTERMANN, a disagreement the case page shows. They are seeded in the background, so the credentials print at once.
  *
  * Run alone against a running server with `node scripts/seed.mjs [base-url]` (default http://localhost:8787).
  */
@@ -90,12 +90,13 @@ export async function seedDemo(base = "http://localhost:8787") {
  */
 export async function seedDemoCases(base, liveKey) {
   const { createVerification, waitFinal } = await import("./local-server.mjs");
-  const first = await createVerification(base, liveKey);
+  // Each sends the zone of Erika Mustermann's card, so the case page's MRZ table has a reading to compare.
+  const first = await createVerification(base, liveKey, { mrz: true });
   // The first run loads the face models: give the pipeline time on a slow machine.
   const reference = await waitFinal(base, liveKey, [first], { ms: 300_000, every: 1000 });
   if (reference.get(first) !== "verified") throw new Error(`the reference verification ended ${reference.get(first)}`);
   const ids = [];
-  for (const lastName of ["Musterfrau", "Beispiel"]) ids.push(await createVerification(base, liveKey, { lastName }));
+  for (const lastName of ["Musterfrau", "Beispiel"]) ids.push(await createVerification(base, liveKey, { lastName, mrz: true }));
   const statuses = await waitFinal(base, liveKey, ids, { ms: 300_000, every: 1000 });
   return ids.filter((id) => statuses.get(id) === "manual_review");
 }

@@ -52,14 +52,14 @@ export const CONSOLE_COOKIE_NAME = `__Host-${CONSOLE_COOKIE}`;
 
 /** Cases read for the queue page; filters narrow these. */
 const QUEUE_WINDOW = 200;
-/** The reasons a reviewer picks from; free-text details are appended. */
-export const REVIEW_REASONS = [
-  "Document and selfie are consistent",
-  "Duplicate explained: the same person",
-  "Evidence reviewed: findings are false positives",
+/** The reasons a reviewer picks from when approving; free-text details are appended. */
+export const APPROVE_REASONS = ["Document and selfie are consistent", "Duplicate explained: the same person", "Evidence reviewed: findings are false positives"] as const;
+/** The reasons a reviewer picks from when rejecting. */
+export const REJECT_REASONS = [
   "The selfie does not show the document holder",
   "The document appears altered or forged",
   "Duplicate identity: the face belongs to another applicant",
+  "The declared data contradicts the document",
 ] as const;
 
 /** What the case page says after a successful action (`?done=`). */
@@ -234,7 +234,8 @@ export function buildConsole() {
         view={view}
         canDecide={canDecide}
         csrf={viewer.csrf}
-        reasons={REVIEW_REASONS}
+        approveReasons={APPROVE_REASONS}
+        rejectReasons={REJECT_REASONS}
         resubmissionReasons={RESUBMISSION_REASONS}
         claim={claim ? { mine: claim.userId === principal.userId, userId: claim.userId, until: new Date(claim.until).toISOString() } : null}
         isAdmin={allow(c, ["admin"])}
@@ -275,7 +276,9 @@ export function buildConsole() {
       const decision = typeof form.decision === "string" && (REVIEW_DECISIONS as readonly string[]).includes(form.decision) ? (form.decision as ReviewDecision) : null;
       if (!decision) throw new ApiError("VALIDATION_ERROR", "Choose approve, reject or request resubmission.");
       const text = (name: string) => (typeof form[name] === "string" ? (form[name] as string).trim() : "");
-      const reason = [text("reason_choice"), text("reason")].filter(Boolean).join(": ").slice(0, 1000);
+      // The form shows one reason list per outcome; `reason_choice` is the older single list's field.
+      const choice = text(decision === "approve" ? "approve_reason" : "reject_reason") || text("reason_choice");
+      const reason = [choice, text("reason")].filter(Boolean).join(": ").slice(0, 1000);
       const note = text("note");
       const input =
         decision === "request_resubmission"

@@ -56,10 +56,20 @@ figcaption { font-weight: 600; margin-bottom: .5rem; }
 fieldset.grid-fields { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: 0 1rem; }
 fieldset.grid-fields legend, fieldset.grid-fields > p { grid-column: 1 / -1; }
 fieldset.grid-fields input[type=text] { max-width: 8rem; }
+.decision-form .when-approve, .decision-form .when-reject, .decision-form .when-resubmit { display: none; }
+.decision-form:has(#decision-approve:checked) .when-approve, .decision-form:has(#decision-reject:checked) .when-reject, .decision-form:has(#decision-resubmit:checked) .when-resubmit { display: block; }
+td.differs { background: #fdecec; }
+.differs-mark { color: var(--bad); }
+pre.mrz-lines { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; background: var(--panel); padding: .5rem .75rem; overflow-x: auto; letter-spacing: .05em; }
 .crops { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
 .crops img { width: 8rem; height: 8rem; object-fit: cover; border-radius: 4px; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
 dl.facts dt { font-weight: 600; }
-dl.facts dd { margin: 0; }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 ol.timeline { padding-left: 1.25rem; }
+/* admin pages (src/console/admin) */
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+form.inline { display: inline-flex; gap: .25rem; align-items: center; margin: 0 .25rem .25rem 0; }
+code.secret { display: inline-block; padding: .5rem; font-size: 1rem; word-break: break-all; user-select: all; }
+ol.attempts { margin: 0; padding-left: 1.25rem; }
 `;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { csrfToken, csrfTokenValid, sameOriginRequest } from "../../src/console/csrf";
 import { parseQueueFilters, toReviewQueueFilter, waitedFor } from "../../src/console/queue-filters";
-import { duplicateLinks, faceComparison } from "../../src/console/case-facts";
+import { duplicateLinks, faceComparison, readingTable } from "../../src/console/case-facts";
 import { parseSettingsForm } from "../../src/console/console-app";
 import { formOf } from "../../src/console/settings-form";
 import { LAYER_NAMES } from "../../src/pipeline/codes";
@@ -69,6 +69,57 @@ describe("case facts", () => {
       { code: "DUPLICATE_DOCUMENT", verificationId: "ver_2" },
     ]);
     expect(faceComparison({})).toBeNull();
+  });
+});
+
+describe("reading table", () => {
+  const declared = {
+    applicant: { first_name: "Erika", last_name: "Musterfrau", date_of_birth: "1984-08-12" },
+    document: { type: "id_card", number_masked: "•••••0129", issuing_country: "DE", expiry_date: "2031-01-01" },
+  };
+  const mrzRead = {
+    format: "TD1",
+    lines: ["IDD<<T220001293<<<<<<<<<<<<<<<", "8408126F3101011D<<<<<<<<<<<<<2", "MUSTERMANN<<ERIKA<<<<<<<<<<<<<"],
+    fields: { documentCode: "ID", issuingState: "D", documentNumber: "T22000129", surname: "MUSTERMANN", givenNames: "ERIKA", nationality: "D", birthDate: "1984-08-12", expiryDate: "2031-01-01", sex: "F", optionalData: null },
+    checks: [
+      { field: "document_number", valid: true },
+      { field: "date_of_birth", valid: true },
+      { field: "expiry_date", valid: false },
+      { field: "composite", valid: false },
+    ],
+  };
+
+  it("puts the MRZ, the printed fields and the declared data side by side, marking what the layers found to disagree", () => {
+    const layers = {
+      mrz: {
+        status: "failed",
+        score: 85,
+        findings: [
+          { code: "MRZ_CHECKSUM_FAILED", severity: "critical", message: "", data: { source: "sent", read: mrzRead } },
+          { code: "MRZ_MISMATCH", severity: "critical", message: "", data: { fields: ["last_name"], compared: "mrz_and_declared", source: "sent" } },
+        ],
+      },
+      vision: {
+        status: "warning",
+        score: 40,
+        findings: [{ code: "VISION_FIELD_MISMATCH", severity: "warning", message: "", data: { fields: ["given_names"], against: { given_names: ["declared"] }, read: { surname: "MUSTERMANN", given_names: "ERIKO", date_of_birth: "1984-08-12", document_type: "id_card" } } }],
+      },
+    };
+    const table = readingTable(layers, declared)!;
+    expect(table.source).toBe("sent");
+    expect(table.lines).toEqual(mrzRead.lines);
+    const row = (field: string) => table.rows.find((r) => r.field === field)!;
+    expect(row("last_name")).toMatchObject({ mrz: "MUSTERMANN", printed: "MUSTERMANN", declared: "Musterfrau", mrzDiffers: true, printedDiffers: false });
+    expect(row("first_name")).toMatchObject({ mrz: "ERIKA", printed: "ERIKO", declared: "Erika", mrzDiffers: false, printedDiffers: true });
+    expect(row("date_of_birth")).toMatchObject({ mrz: "1984-08-12", check: true, mrzDiffers: false, printedDiffers: false });
+    expect(row("expiry_date")).toMatchObject({ check: false, printed: null, declared: "2031-01-01" });
+    expect(row("document_number")).toMatchObject({ mrz: "T22000129", declared: "•••••0129", check: true });
+    expect(row("sex")).toMatchObject({ mrz: "F", printed: null, declared: null, check: null });
+  });
+
+  it("is absent when neither the MRZ nor the printed page was read", () => {
+    expect(readingTable({ mrz: { status: "skipped", score: 0, findings: [{ code: "MRZ_UNREADABLE", severity: "info", message: "", data: { reason: "no_reader" } }] } }, declared)).toBeNull();
+    expect(readingTable({}, declared)).toBeNull();
   });
 });
 

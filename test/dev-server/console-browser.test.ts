@@ -118,9 +118,10 @@ beforeAll(async () => {
   const hook = await api("POST", "/v1/webhook-endpoints", { url: `${receiverOrigin}/hooks`, events: ["verification.reviewed"], mode: "live" });
   if (hook.status !== 201) throw new Error(`webhook endpoint: ${hook.status} ${JSON.stringify(hook.data)}`);
   // The same woman verified first as Erika Mustermann; then her face under two other names → DUPLICATE_FACE → review.
-  const first: string = await dev.createVerification(server.base, liveKey);
+  // Both send the zone of Erika Mustermann's card (as `npm run dev`'s seeded demo cases do).
+  const first: string = await dev.createVerification(server.base, liveKey, { mrz: true });
   await expectStatuses([first], ["verified"]);
-  caseId = await dev.createVerification(server.base, liveKey, { lastName: "Musterfrau" });
+  caseId = await dev.createVerification(server.base, liveKey, { lastName: "Musterfrau", mrz: true });
   await expectStatuses([caseId], ["manual_review"]);
   browser = await launchChromium();
 }, 900_000);
@@ -232,6 +233,14 @@ describe("the review console in chromium", () => {
     expect(sources.every((src) => src?.startsWith(`/console/cases/${caseId}/`))).toBe(true);
     await expect.poll(() => page.textContent("#face-similarity")).toMatch(/Similarity \d\.\d{3} against a threshold of/);
     expect(await page.textContent("main")).toContain("DUPLICATE_FACE");
+    // The MRZ sent says MUSTERMANN; the applicant declared Musterfrau: the surname row is marked, the birth date agrees.
+    const surname = page.locator('#reading-table tr[data-field="last_name"] td');
+    expect(await surname.nth(0).textContent()).toContain("MUSTERMANN");
+    expect(await surname.nth(0).getAttribute("class")).toBe("differs");
+    expect(await surname.nth(2).textContent()).toContain("Musterfrau");
+    const birth = page.locator('#reading-table tr[data-field="date_of_birth"] td');
+    expect(await birth.nth(0).textContent()).toContain("1984-08-12 (check digit holds)");
+    expect(await birth.nth(0).getAttribute("class")).toBeNull();
     // The heatmap overlay is hidden until toggled.
     expect(await page.isVisible('img[data-kind="ela"]')).toBe(false);
     await page.click('label[for="overlay-document_front"]');
@@ -239,7 +248,16 @@ describe("the review console in chromium", () => {
     await shot(page, "case");
     await expectAccessible(page, "case page");
 
+    // Each outcome shows its own reasons: none before one is chosen, the resubmission reasons for a resubmission.
+    expect(await page.isVisible("#reason-choice")).toBe(false);
+    await page.check("#decision-resubmit");
+    expect(await page.isVisible("#reason-code")).toBe(true);
+    expect(await page.isVisible("#reason-choice")).toBe(false);
+    await page.check("#decision-reject");
+    expect(await page.isVisible("#reject-reason")).toBe(true);
+    expect(await page.isVisible("#reason-code")).toBe(false);
     await page.check("#decision-approve");
+    expect(await page.isVisible("#reject-reason")).toBe(false);
     await page.selectOption("#reason-choice", { index: 1 });
     await page.fill("#reason", "Same person, married name; checked by the browser test");
     await Promise.all([page.waitForURL(/done=approve/), page.click("form[action$='/decision'] button[type=submit]")]);
@@ -249,6 +267,7 @@ describe("the review console in chromium", () => {
     await expectAccessible(page, "case page after the decision");
     expect(await statusOf(caseId)).toBe("verified");
 
+    expect(await page.textContent("#review-record")).toContain("Duplicate explained: the same person: Same person, married name");
     const audit = await api("GET", `/v1/audit?target_id=${caseId}`);
     expect(audit.status).toBe(200);
     const reviewerId = (await api("GET", `/v1/users?limit=100`)).data.data.find((u: { email: string }) => u.email === users.reviewer).id;

@@ -8,7 +8,8 @@
  */
 import type { verificationView } from "../../verifications/view";
 import { CSRF_FIELD } from "../csrf";
-import { dataValue, duplicateLinks, faceComparison } from "../case-facts";
+import { dataValue, duplicateLinks, faceComparison, readingTable } from "../case-facts";
+import type { ReadingRow } from "../case-facts";
 
 export type CaseView = Awaited<ReturnType<typeof verificationView>>;
 type Finding = { code: string; severity: string; message: string; data?: Record<string, unknown> };
@@ -76,6 +77,56 @@ function Image(props: { id: string; kind: string; label: string; src: string; he
         </label>
       ) : null}
     </figure>
+  );
+}
+
+function Cell(props: { value: string | null; differs: boolean; note?: string }) {
+  if (props.value === null) return <td class="hint">—</td>;
+  return (
+    <td class={props.differs ? "differs" : undefined}>
+      {props.value}
+      {props.note ? <span class="hint"> {props.note}</span> : null}
+      {props.differs ? <strong class="differs-mark"> ≠ disagrees</strong> : null}
+    </td>
+  );
+}
+
+/** The MRZ read vs the printed fields vs the declared data, disagreements marked in words as well as colour. */
+function ReadingTable(props: { table: { source: string | null; lines: string[]; rows: ReadingRow[] } }) {
+  const { table } = props;
+  const from = table.source === "sent" ? "the MRZ lines the client sent" : "the MRZ read from the image";
+  return (
+    <>
+      {table.lines.length ? (
+        <>
+          <p class="hint">The MRZ lines, {from}:</p>
+          <pre class="mrz-lines">{table.lines.join("\n")}</pre>
+        </>
+      ) : null}
+      <table id="reading-table">
+        <caption class="hint">
+          Columns: {from}; the printed fields as the vision model read them; what the applicant declared (the document number masked).
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Field</th>
+            <th scope="col">MRZ</th>
+            <th scope="col">Printed</th>
+            <th scope="col">Declared</th>
+          </tr>
+        </thead>
+        <tbody>
+          {table.rows.map((r) => (
+            <tr data-field={r.field}>
+              <th scope="row">{r.label}</th>
+              <Cell value={r.mrz} differs={r.mrzDiffers || r.check === false} note={r.check === null ? undefined : r.check ? "(check digit holds)" : "(check digit fails)"} />
+              <Cell value={r.printed} differs={r.printedDiffers} />
+              <Cell value={r.declared} differs={r.mrzDiffers || r.printedDiffers} />
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 
@@ -148,7 +199,8 @@ export function CasePage(props: {
   csrf: string;
   notice?: string;
   error?: string;
-  reasons: readonly string[];
+  approveReasons: readonly string[];
+  rejectReasons: readonly string[];
   resubmissionReasons: readonly string[];
   claim: ClaimInfo | null;
   isAdmin: boolean;
@@ -162,6 +214,7 @@ export function CasePage(props: {
   const face = faceComparison(layers);
   const duplicates = duplicateLinks(layers);
   const mrz = layers.mrz;
+  const reading = readingTable(layers, v);
   return (
     <>
       <h1>
@@ -241,8 +294,9 @@ export function CasePage(props: {
       <h2>Liveness</h2>
       {layers.liveness ? <Findings findings={layers.liveness.findings} /> : <p class="hint">Liveness was not checked.</p>}
 
-      <h2>Machine-readable zone</h2>
-      {mrz ? <Findings findings={mrz.findings} /> : <p class="hint">The MRZ was not read.</p>}
+      <h2>Machine-readable zone and printed fields</h2>
+      {reading ? <ReadingTable table={reading} /> : <p class="hint">Neither the MRZ nor the printed fields were read.</p>}
+      {mrz ? <Findings findings={mrz.findings} /> : null}
 
       <h2>Every layer's findings</h2>
       {Object.entries(layers).map(([name, layer]) => (
@@ -280,7 +334,7 @@ export function CasePage(props: {
       {props.canDecide && v.status === "manual_review" ? (
         <>
           <h2 id="decide">Decision</h2>
-          <form method="post" action={`${base}/decision`} class="stack" aria-labelledby="decide">
+          <form method="post" action={`${base}/decision`} class="stack decision-form" aria-labelledby="decide">
             <input type="hidden" name={CSRF_FIELD} value={props.csrf} />
             <fieldset>
               <legend>Outcome</legend>
@@ -294,18 +348,30 @@ export function CasePage(props: {
                 <input type="radio" name="decision" value="request_resubmission" id="decision-resubmit" /> Request new images (the applicant may try again)
               </label>
             </fieldset>
-            <label for="reason-choice">Reason (approve or reject)</label>
-            <select id="reason-choice" name="reason_choice">
-              {props.reasons.map((r) => (
-                <option value={r}>{r}</option>
-              ))}
-            </select>
-            <label for="reason-code">What the applicant must redo (request new images)</label>
-            <select id="reason-code" name="reason_code">
-              {props.resubmissionReasons.map((r) => (
-                <option value={r}>{r}</option>
-              ))}
-            </select>
+            <div class="when-approve">
+              <label for="reason-choice">Reason for approving</label>
+              <select id="reason-choice" name="approve_reason">
+                {props.approveReasons.map((r) => (
+                  <option value={r}>{r}</option>
+                ))}
+              </select>
+            </div>
+            <div class="when-reject">
+              <label for="reject-reason">Reason for rejecting</label>
+              <select id="reject-reason" name="reject_reason">
+                {props.rejectReasons.map((r) => (
+                  <option value={r}>{r}</option>
+                ))}
+              </select>
+            </div>
+            <div class="when-resubmit">
+              <label for="reason-code">What the applicant must redo</label>
+              <select id="reason-code" name="reason_code">
+                {props.resubmissionReasons.map((r) => (
+                  <option value={r}>{r}</option>
+                ))}
+              </select>
+            </div>
             <label for="reason">Details the tenant sees with the review (optional)</label>
             <textarea id="reason" name="reason" rows={3} maxlength={500}></textarea>
             <label for="note">Internal note (reviewers only, optional)</label>
