@@ -99,3 +99,9 @@ export async function touchApiKey(db: Db, key: ApiKeyRow, nowMs: number): Promis
   if (key.lastUsedAt !== null && nowMs - key.lastUsedAt < LAST_USED_GRANULARITY_MS) return;
   await db.update(apiKeys).set({ lastUsedAt: nowMs }).where(eq(apiKeys.id, key.id));
 }
+
+/** One key of the tenant (revoked or not), or undefined. */
+export async function getApiKey(db: Db, tenantId: string, id: string): Promise<ApiKeyRow | undefined> {
+  const [row] = await db.select().from(apiKeys).where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id))).limit(1);
+  return row;
+}

@@ -26,6 +26,14 @@ const KeyIdParam = z.object({
   id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" }, description: "API key id", example: "key_0190f3a1b2c3d4e5f6a7b8c9d0e1" }),
 });
 
+/** A new key's fields; the console's create form is checked against the same schema. */
+export const NewApiKeyBody = z.object({
+  name: z.string().trim().min(1).max(100).openapi({ description: "What the key is for", example: "production back end" }),
+  scopes: z.array(z.enum(SCOPES)).min(1).openapi({ description: "What the key may do", example: ["verifications:write", "verifications:read"] }),
+  rate_limit_per_minute: z.number().int().min(1).max(100_000).default(600).openapi({ description: "Token-bucket size and refill per minute", example: 600 }),
+  mode: z.enum(["live", "test"]).default("live").openapi({ description: "`test` keys run the sandbox" }),
+});
+
 export const createApiKeyRoute = createRoute({
   method: "post",
   path: "/v1/api-keys",
@@ -36,14 +44,7 @@ export const createApiKeyRoute = createRoute({
   middleware: [adminOnly] as const,
   security,
   request: {
-    body: jsonBody(
-      z.object({
-        name: z.string().trim().min(1).max(100).openapi({ description: "What the key is for", example: "production back end" }),
-        scopes: z.array(z.enum(SCOPES)).min(1).openapi({ description: "What the key may do", example: ["verifications:write", "verifications:read"] }),
-        rate_limit_per_minute: z.number().int().min(1).max(100_000).default(600).openapi({ description: "Token-bucket size and refill per minute", example: 600 }),
-        mode: z.enum(["live", "test"]).default("live").openapi({ description: "`test` keys run the sandbox" }),
-      }),
-    ),
+    body: jsonBody(NewApiKeyBody),
   },
   responses: {
     201: jsonContent(

@@ -21,6 +21,9 @@ export const listUsersRoute = createRoute({
   responses: { 200: jsonContent(pageOf(User), "A page of users"), ...errorResponses(400, 401, 403) },
 });
 
+/** A new user's fields; the console's add-user form is checked against the same schema. */
+export const NewUserBody = z.object({ email: Email, name: PersonName, password: NewPassword, role: RoleSchema });
+
 export const createUserRoute = createRoute({
   method: "post",
   path: "/v1/users",
@@ -30,7 +33,7 @@ export const createUserRoute = createRoute({
   description: "The admin sets an initial password and hands it over out of band; the user can change it with PATCH /v1/me.",
   middleware: [adminOnly] as const,
   security,
-  request: { body: jsonBody(z.object({ email: Email, name: PersonName, password: NewPassword, role: RoleSchema })) },
+  request: { body: jsonBody(NewUserBody) },
   responses: { 201: jsonContent(User, "User created"), ...errorResponses(400, 401, 403, 409) },
 });
 

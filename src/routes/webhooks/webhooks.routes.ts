@@ -92,6 +92,17 @@ export const WebhookDelivery = z
 
 const DeliveryWithAttempts = WebhookDelivery.extend({ attempt_log: z.array(Attempt) }).openapi("WebhookDeliveryWithAttempts");
 
+/** A new endpoint's fields; the console's create form is checked against the same schema. */
+export const NewEndpointBody = z
+  .object({
+    url: Url,
+    events: z.array(EventTypeOrAll).min(1).max(EVENT_TYPES.length + 1).default(["*"]).openapi({ description: "Event types to receive (`*` for all)", example: ["verification.completed", "verification.manual_review"] }),
+    description: z.string().trim().max(200).nullable().optional(),
+    signing: z.enum(["hmac", "ed25519"]).default("hmac"),
+    mode: Mode.optional().openapi({ description: "Admins: the mode whose events it receives (`live` by default). An API key's endpoints are in its mode." }),
+  })
+  .strict();
+
 export const createEndpointRoute = createRoute({
   method: "post",
   path: "/v1/webhook-endpoints",
@@ -103,17 +114,7 @@ export const createEndpointRoute = createRoute({
   middleware: [access] as const,
   security,
   request: {
-    body: jsonBody(
-      z
-        .object({
-          url: Url,
-          events: z.array(EventTypeOrAll).min(1).max(EVENT_TYPES.length + 1).default(["*"]).openapi({ description: "Event types to receive (`*` for all)", example: ["verification.completed", "verification.manual_review"] }),
-          description: z.string().trim().max(200).nullable().optional(),
-          signing: z.enum(["hmac", "ed25519"]).default("hmac"),
-          mode: Mode.optional().openapi({ description: "Admins: the mode whose events it receives (`live` by default). An API key's endpoints are in its mode." }),
-        })
-        .strict(),
-    ),
+    body: jsonBody(NewEndpointBody),
   },
   responses: { 201: jsonContent(WithSecret, "Endpoint created"), ...errorResponses(400, 401, 403, 409, 422) },
 });
