@@ -67,6 +67,15 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1r
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 ol.timeline { padding-left: 1.25rem; }
+/* auditor pages (src/console/auditor, src/console/charts.tsx) */
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 34rem), 1fr)); gap: 1rem; }
+figure.chart svg { display: block; max-width: 100%; height: auto; background: #fff; }
+figure.chart table.chart-data { font-size: .9rem; margin-top: .5rem; }
+figure.chart table.chart-data caption { position: absolute; left: -9999px; }
+ul.metadata { list-style: none; margin: 0; padding: 0; font-size: .9rem; min-width: 16rem; }
+ul.metadata code { white-space: pre-wrap; overflow-wrap: anywhere; }
+td.when { white-space: nowrap; }
+.pager { display: flex; gap: 1.5rem; margin: 1rem 0; }
 /* admin pages (src/console/admin) */
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 form.inline { display: inline-flex; gap: .25rem; align-items: center; margin: 0 .25rem .25rem 0; }
