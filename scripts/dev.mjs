@@ -94,8 +94,9 @@ async function seedWhenUp(base) {
         console.log(`\n[dev] demo tenant ${seed.created ? "seeded" : "ready"} (credentials in .dev-seed.json):`);
         for (const [k, v] of Object.entries(seed)) if (k !== "created") console.log(`      ${k.padEnd(16)} ${typeof v === "string" ? v : JSON.stringify(v)}`);
         console.log("\n[dev] to receive webhooks locally: `WEBHOOK_SECRET=<secret> node examples/webhook-receiver.mjs`, with the secret from");
-        console.log(`      curl -s ${base}/v1/webhook-endpoints -H "X-API-Key: ${seed.api_keys.test}" -H "content-type: application/json" -d '{"url":"http://localhost:4000/webhooks"}'`);
-        console.log("      (http://localhost is allowed in development only; retries are seconds apart here, hours in production)");
+        console.log(`      curl -s ${base}/v1/webhook-endpoints -H "X-API-Key: ${seed.api_keys.live}" -H "content-type: application/json" -d '{"url":"http://localhost:4000/webhooks"}'`);
+        console.log("      or from the console's Webhooks page; the live key's endpoint gets the demo cases' events (they are live mode),");
+        console.log("      the test key's gets test-mode events (http://localhost is allowed in development only; retries are seconds apart here)");
         console.log("");
         return;
       }
