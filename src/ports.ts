@@ -64,6 +64,10 @@ export interface SettingsStore {
   get(tenantId: string): Promise<{ version: number; settings: DecisionSettings }>;
   /** Saves a new version if `expectedVersion` is still current; returns null when someone else saved first. */
   save(tenantId: string, settings: DecisionSettings, by: string, expectedVersion: number): Promise<{ version: number; settings: DecisionSettings } | null>;
+  /** The settings as they were at `version` (0: the defaults); null for a version never saved. */
+  atVersion(tenantId: string, version: number): Promise<DecisionSettings | null>;
+  /** The saved versions, newest first: when and by whom (user or API key id). */
+  history(tenantId: string, limit: number): Promise<{ version: number; savedAt: number; savedBy: string | null }[]>;
 }
 
 /** An event that must leave the database after the change it announces commits (live stream now, webhooks next). */

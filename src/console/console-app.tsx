@@ -19,6 +19,9 @@ import { log } from "../lib/log";
 import { dummyPasswordHash, verifyPassword } from "../lib/passwords";
 import { requestMeta } from "../middleware/auth";
 import { RESUBMISSION_REASONS } from "../pipeline/codes";
+import type { LayerName } from "../pipeline/codes";
+import { riskContributions } from "../pipeline/decision";
+import type { LayerResult } from "../pipeline/types";
 import type { ResubmissionReason } from "../pipeline/codes";
 import { BUDGETS, takeAccountLimit } from "../identity/rate-limit";
 import { issueSession, revokeFamily } from "../identity/sessions";
@@ -61,6 +64,9 @@ export const REJECT_REASONS = [
   "Duplicate identity: the face belongs to another applicant",
   "The declared data contradicts the document",
 ] as const;
+
+/** Saved settings versions listed on the settings page. */
+const SETTINGS_HISTORY_SHOWN = 20;
 
 /** What the case page says after a successful action (`?done=`). */
 const DONE_NOTICES: Record<string, string> = {
@@ -225,6 +231,19 @@ export function buildConsole() {
     const row = await loadVerification(s, principal, id);
     const canDecide = allow(c, DECIDING_ROLES);
     const [view, notes] = await Promise.all([loadVerificationView(s, principal, id), canDecide ? listNotes(s, row) : Promise.resolve([])]);
+    // The weights and rules of the settings version the decision was made under, to explain its risk score.
+    const decidedUnder = row.settingsVersion === null ? null : await s.settings.atVersion(principal.tenantId, row.settingsVersion);
+    const layerList = Object.entries(view.layers as Record<string, { status: LayerResult["status"]; score: number | null }>).map(([layer, l]) => ({ layer: layer as LayerName, status: l.status, score: l.score ?? 0 }));
+    const contributions =
+      decidedUnder && row.settingsVersion !== null
+        ? {
+            version: row.settingsVersion,
+            rows: riskContributions(layerList, decidedUnder),
+            hardRules: view.reasons.filter((r: string) => (decidedUnder.hard_fail_codes as string[]).includes(r)),
+            reviewRules: view.reasons.filter((r: string) => (decidedUnder.review_codes as string[]).includes(r)),
+            thresholds: decidedUnder.thresholds,
+          }
+        : null;
     const claim = activeClaim(row, s.now());
     const viewer = c.get("viewer");
     return page(
@@ -240,6 +259,7 @@ export function buildConsole() {
         claim={claim ? { mine: claim.userId === principal.userId, userId: claim.userId, until: new Date(claim.until).toISOString() } : null}
         isAdmin={allow(c, ["admin"])}
         notes={notes}
+        contributions={contributions}
         {...extra}
       />,
       status,
@@ -337,9 +357,10 @@ export function buildConsole() {
 
   app.get("/settings", async (c) => {
     if (!allow(c, ["admin"])) return problem(c, 403, "Not allowed", "Only admins can see and change the settings.");
-    const current = await c.var.services.settings.get(c.get("session").user.tenantId);
+    const tenantId = c.get("session").user.tenantId;
+    const [current, history] = await Promise.all([c.var.services.settings.get(tenantId), c.var.services.settings.history(tenantId, SETTINGS_HISTORY_SHOWN)]);
     const saved = c.req.query("saved") ? "Settings saved." : undefined;
-    return page(c, "Settings", <SettingsPage version={current.version} form={formOf(current.settings)} errors={{}} csrf={c.get("viewer").csrf} notice={saved} />);
+    return page(c, "Settings", <SettingsPage version={current.version} form={formOf(current.settings)} errors={{}} csrf={c.get("viewer").csrf} notice={saved} history={history} />);
   });
 
   app.post("/settings", async (c) => {
@@ -362,7 +383,8 @@ export function buildConsole() {
     }
     // The form shows what the admin typed, over the current values for anything not posted.
     const form = { ...formOf(current.settings), ...posted };
-    return page(c, "Settings", <SettingsPage version={current.version} form={form} errors={errors} csrf={c.get("viewer").csrf} />, 400);
+    const history = await s.settings.history(session.user.tenantId, SETTINGS_HISTORY_SHOWN);
+    return page(c, "Settings", <SettingsPage version={current.version} form={form} errors={errors} csrf={c.get("viewer").csrf} history={history} />, 400);
   });
 
   app.route("/admin", adminPages());

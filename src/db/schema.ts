@@ -28,6 +28,23 @@ export const tenantSettings = sqliteTable("tenant_settings", {
   updatedBy: text("updated_by"),
 });
 
+/**
+ * Every saved version of a tenant's settings, kept so a decision made under an older version can be explained with the
+ * weights and rules it was made under. Written in the same batch as tenant_settings; version 0 (the defaults) is not
+ * stored.
+ */
+export const tenantSettingsVersions = sqliteTable(
+  "tenant_settings_versions",
+  {
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    version: integer("version").notNull(),
+    settings: text("settings", { mode: "json" }).notNull(),
+    savedAt: integer("saved_at").notNull(),
+    savedBy: text("saved_by"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.version] })],
+);
+
 export const users = sqliteTable(
   "users",
   {

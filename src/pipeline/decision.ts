@@ -38,3 +38,26 @@ export function decide(layers: Pick<LayerResult, "layer" | "status" | "score" | 
   if (risk > settings.thresholds.verified_max) return { decision: "manual_review", risk_score: risk, reasons: ["RISK_SCORE_ELEVATED", ...rest] };
   return { decision: "verified", risk_score: risk, reasons: rest };
 }
+
+export interface RiskContribution {
+  layer: string;
+  /** The layer's own risk, 0–100 (clamped as the decision clamps it). */
+  score: number;
+  weight: number;
+  /** Points of the total this layer adds: weight × score / the sum of the counted layers' weights. */
+  points: number;
+}
+
+/**
+ * How each counted layer adds to the risk score under `settings` (skipped layers are left out, as `decide` leaves
+ * them out); the points add up to the decision's risk score up to rounding.
+ *
+ * @example
+ * riskContributions([{ layer: "face", status: "passed", score: 10 }, { layer: "exif", status: "passed", score: 40 }], settings);
+ * // face weighs 4, exif 1: [{ layer: "face", score: 10, weight: 4, points: 8 }, { layer: "exif", score: 40, weight: 1, points: 8 }]
+ */
+export function riskContributions(layers: Pick<LayerResult, "layer" | "status" | "score">[], settings: DecisionSettings): RiskContribution[] {
+  const counted = layers.filter((l) => l.status !== "skipped").map((l) => ({ layer: l.layer, score: Math.min(100, Math.max(0, l.score)), weight: settings.layer_weights[l.layer] ?? 1 }));
+  const weights = counted.reduce((sum, l) => sum + l.weight, 0);
+  return counted.map((l) => ({ ...l, points: weights > 0 ? Math.round(((l.weight * l.score) / weights) * 10) / 10 : 0 }));
+}

@@ -315,6 +315,9 @@ describe("settings form", () => {
     const audit = await call("/v1/audit?action=settings.updated", { headers: bearer(fresh.accessToken) });
     expect(audit.data.data).toHaveLength(1);
     expect([...audit.data.data[0].metadata.changed].sort()).toEqual(["hard_fail_codes", "layer_weights", "review_codes", "vision_model", "webhook_retry_schedule_seconds"]);
+    // The page lists the saved version, by whom.
+    const after = await call("/console/settings", { headers: { Cookie: cookie } });
+    expect(after.text).toMatch(new RegExp(`<table[^>]*id="settings-history"[\\s\\S]*<td>1</td>[\\s\\S]*${fresh.userId}`));
   });
 
   it("shows a range error from the domain on its own field, keeps what was typed, and saves nothing", async () => {

@@ -241,6 +241,12 @@ describe("the review console in chromium", () => {
     const birth = page.locator('#reading-table tr[data-field="date_of_birth"] td');
     expect(await birth.nth(0).textContent()).toContain("1984-08-12 (check digit holds)");
     expect(await birth.nth(0).getAttribute("class")).toBeNull();
+    // The risk score is explained: each counted layer's points, adding up to it, under the decision's settings version.
+    const points = (await page.$$eval("#risk-contributions tbody tr td:last-child", (tds) => tds.map((td: any) => Number(td.textContent)))) as number[];
+    expect(points.length).toBeGreaterThan(3);
+    const score = Number((await page.textContent("#risk-score"))?.split(" ")[0]);
+    expect(Math.abs(points.reduce((a, b) => a + b, 0) - score)).toBeLessThanOrEqual(0.5);
+    expect(await page.textContent("main")).toContain("Sent to review by the rule for");
     // The heatmap overlay is hidden until toggled.
     expect(await page.isVisible('img[data-kind="ela"]')).toBe(false);
     await page.click('label[for="overlay-document_front"]');

@@ -90,15 +90,24 @@ export function memoryStatusEvents(opts: { fail?: boolean } = {}): StatusEvents 
 
 export function memorySettingsStore(initial: DecisionSettings = DEFAULT_SETTINGS): SettingsStore {
   const rows = new Map<string, { version: number; settings: DecisionSettings }>();
+  const versions = new Map<string, { version: number; settings: DecisionSettings; savedAt: number; savedBy: string | null }[]>();
   return {
     async get(tenantId) {
       return rows.get(tenantId) ?? { version: 0, settings: initial };
     },
-    async save(tenantId, settings, _by, expectedVersion) {
+    async save(tenantId, settings, by, expectedVersion) {
       if ((rows.get(tenantId)?.version ?? 0) !== expectedVersion) return null;
       const saved = { version: expectedVersion + 1, settings };
       rows.set(tenantId, saved);
+      versions.set(tenantId, [...(versions.get(tenantId) ?? []), { ...saved, savedAt: Date.now(), savedBy: by }]);
       return saved;
+    },
+    async atVersion(tenantId, version) {
+      if (version === 0) return initial;
+      return versions.get(tenantId)?.find((v) => v.version === version)?.settings ?? null;
+    },
+    async history(tenantId, limit) {
+      return [...(versions.get(tenantId) ?? [])].reverse().slice(0, limit).map(({ version, savedAt, savedBy }) => ({ version, savedAt, savedBy }));
     },
   };
 }

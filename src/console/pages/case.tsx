@@ -6,6 +6,7 @@
  * score, the history, and the decision form for those who may decide. Images load from the console's
  * authenticated URLs only.
  */
+import type { RiskContribution } from "../../pipeline/decision";
 import type { verificationView } from "../../verifications/view";
 import { CSRF_FIELD } from "../csrf";
 import { dataValue, duplicateLinks, faceComparison, readingTable } from "../case-facts";
@@ -130,6 +131,56 @@ function ReadingTable(props: { table: { source: string | null; lines: string[]; 
   );
 }
 
+export interface ContributionsInfo {
+  version: number;
+  rows: RiskContribution[];
+  hardRules: string[];
+  reviewRules: string[];
+  thresholds: { verified_max: number; reject_min: number };
+}
+
+/** The risk score as the sum of each counted layer's points, and the rules that decided beside it. */
+function Contributions(props: { info: ContributionsInfo; riskScore: number | null }) {
+  const { info } = props;
+  const rows = [...info.rows].sort((a, b) => b.points - a.points);
+  return (
+    <>
+      <p>
+        Under settings version {info.version}: verified at or below {info.thresholds.verified_max}, rejected from {info.thresholds.reject_min}.
+        {info.hardRules.length ? ` Rejected by the hard rule for ${info.hardRules.join(", ")} whatever the score.` : ""}
+        {info.reviewRules.length ? ` Sent to review by the rule for ${info.reviewRules.join(", ")}.` : ""}
+      </p>
+      <table id="risk-contributions">
+        <thead>
+          <tr>
+            <th scope="col">Layer</th>
+            <th scope="col">Layer risk</th>
+            <th scope="col">Weight</th>
+            <th scope="col">Points of the score</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr data-layer={r.layer}>
+              <th scope="row">{r.layer}</th>
+              <td>{r.score}</td>
+              <td>{r.weight}</td>
+              <td>{r.points}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row">Risk score</th>
+            <td colspan={2}></td>
+            <td>{props.riskScore ?? "—"}</td>
+          </tr>
+        </tfoot>
+      </table>
+    </>
+  );
+}
+
 export interface ClaimInfo {
   mine: boolean;
   userId: string;
@@ -205,6 +256,7 @@ export function CasePage(props: {
   claim: ClaimInfo | null;
   isAdmin: boolean;
   notes: NoteInfo[];
+  contributions: ContributionsInfo | null;
 }) {
   const v = props.view;
   const layers = v.layers as Record<string, { status: string; score: number | null; findings: Finding[]; evidence: string[] }>;
@@ -297,6 +349,13 @@ export function CasePage(props: {
       <h2>Machine-readable zone and printed fields</h2>
       {reading ? <ReadingTable table={reading} /> : <p class="hint">Neither the MRZ nor the printed fields were read.</p>}
       {mrz ? <Findings findings={mrz.findings} /> : null}
+
+      <h2>Risk score and its contributions</h2>
+      {props.contributions ? (
+        <Contributions info={props.contributions} riskScore={v.risk_score} />
+      ) : (
+        <p class="hint">{v.settings_version === null ? "No decision has been made yet." : "The settings version of this decision is no longer on record."}</p>
+      )}
 
       <h2>Every layer's findings</h2>
       {Object.entries(layers).map(([name, layer]) => (

@@ -53,7 +53,13 @@ function Field(props: { field: SettingsField; value: string; errors: string[] })
   );
 }
 
-export function SettingsPage(props: { version: number; form: SettingsFormValues; errors: Record<string, string[]>; csrf: string; notice?: string }) {
+export interface SavedVersion {
+  version: number;
+  savedAt: number;
+  savedBy: string | null;
+}
+
+export function SettingsPage(props: { version: number; form: SettingsFormValues; errors: Record<string, string[]>; csrf: string; notice?: string; history: SavedVersion[] }) {
   const errorsFor = (paths: readonly string[]) => [...new Set(paths.flatMap((p) => props.errors[p] ?? []))];
   const general = props.errors["(body)"] ?? [];
   const anyErrors = Object.keys(props.errors).length > 0;
@@ -130,6 +136,33 @@ export function SettingsPage(props: { version: number; form: SettingsFormValues;
         </fieldset>
         <button type="submit">Save settings</button>
       </form>
+      <h2 id="history-heading">Saved versions</h2>
+      {props.history.length ? (
+        <table aria-labelledby="history-heading" id="settings-history">
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Saved at (UTC)</th>
+              <th scope="col">By</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.history.map((h) => (
+              <tr>
+                <td>{h.version}</td>
+                <td>
+                  <time datetime={new Date(h.savedAt).toISOString()}>{new Date(h.savedAt).toISOString().replace("T", " ").slice(0, 19)}</time>
+                </td>
+                <td>
+                  <code>{h.savedBy ?? "—"}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p>None yet: the defaults apply. Each decision keeps the version it was made under; the audit log names what each save changed.</p>
+      )}
     </>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decide } from "../../../src/pipeline/decision";
+import { decide, riskContributions } from "../../../src/pipeline/decision";
 import { DEFAULT_SETTINGS } from "../../../src/pipeline/settings";
 import type { Finding, FindingCode, LayerName, LayerResult } from "../../../src/pipeline/types";
 
@@ -39,5 +39,27 @@ describe("decide", () => {
   it("info findings explain but never decide", () => {
     const out = decide([layer("face", 0, [{ code: "FACE_MATCH", message: "", severity: "info" }])], { ...DEFAULT_SETTINGS, hard_fail_codes: ["FACE_MATCH"] });
     expect(out.decision).toBe("verified");
+  });
+});
+
+describe("riskContributions", () => {
+  it("splits the risk score into each counted layer's points, which add up to it", () => {
+    const layers = [layer("intake", 20), layer("face", 10), layer("exif", 140), layer("duplicates", 85, [crit("DUPLICATE_FACE")], "failed"), layer("vision", 100, [], "skipped")];
+    const parts = riskContributions(layers, DEFAULT_SETTINGS);
+    // Weights 1 + 4 + 1 + 3 = 9; exif's 140 counts as 100, as in the decision; vision is skipped.
+    expect(parts).toEqual([
+      { layer: "intake", score: 20, weight: 1, points: 2.2 },
+      { layer: "face", score: 10, weight: 4, points: 4.4 },
+      { layer: "exif", score: 100, weight: 1, points: 11.1 },
+      { layer: "duplicates", score: 85, weight: 3, points: 28.3 },
+    ]);
+    const total = decide(layers, DEFAULT_SETTINGS).risk_score;
+    expect(Math.abs(parts.reduce((s, p) => s + p.points, 0) - total)).toBeLessThanOrEqual(0.2);
+  });
+
+  it("follows the settings it is given, and is empty when no layer counted", () => {
+    const parts = riskContributions([layer("face", 50), layer("exif", 50)], { ...DEFAULT_SETTINGS, layer_weights: { ...DEFAULT_SETTINGS.layer_weights, exif: 0 } });
+    expect(parts.map((p) => p.points)).toEqual([50, 0]);
+    expect(riskContributions([layer("face", 50, [], "skipped")], DEFAULT_SETTINGS)).toEqual([]);
   });
 });
