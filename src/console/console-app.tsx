@@ -26,6 +26,7 @@ import type { ResubmissionReason } from "../pipeline/codes";
 import { BUDGETS, takeAccountLimit } from "../identity/rate-limit";
 import { issueSession, revokeFamily } from "../identity/sessions";
 import { findUserByEmail } from "../identity/users";
+import { listAuditEvents } from "../audit/list";
 import { updateSettings } from "../settings/settings";
 import { listMedia, MEDIA_KINDS, openArtifact } from "../verifications/media";
 import type { MediaKind } from "../verifications/media";
@@ -65,6 +66,8 @@ export const REJECT_REASONS = [
   "The declared data contradicts the document",
 ] as const;
 
+/** Audit events listed on a case page (newest first; the audit log has them all). */
+const CASE_AUDIT_SHOWN = 50;
 /** Saved settings versions listed on the settings page. */
 const SETTINGS_HISTORY_SHOWN = 20;
 
@@ -230,7 +233,12 @@ export function buildConsole() {
     const principal = principalOf(c.get("session"));
     const row = await loadVerification(s, principal, id);
     const canDecide = allow(c, DECIDING_ROLES);
-    const [view, notes] = await Promise.all([loadVerificationView(s, principal, id), canDecide ? listNotes(s, row) : Promise.resolve([])]);
+    const [view, notes, auditRows] = await Promise.all([
+      loadVerificationView(s, principal, id),
+      canDecide ? listNotes(s, row) : Promise.resolve([]),
+      listAuditEvents(s, principal.tenantId, { target_id: id, limit: CASE_AUDIT_SHOWN }),
+    ]);
+    const audit = auditRows.slice(0, CASE_AUDIT_SHOWN).map((e) => ({ at: new Date(e.createdAt).toISOString(), action: e.action, actor: `${e.actorType}${e.actorId ? ` ${e.actorId}` : ""}`, seq: e.seq }));
     // The weights and rules of the settings version the decision was made under, to explain its risk score.
     const decidedUnder = row.settingsVersion === null ? null : await s.settings.atVersion(principal.tenantId, row.settingsVersion);
     const layerList = Object.entries(view.layers as Record<string, { status: LayerResult["status"]; score: number | null }>).map(([layer, l]) => ({ layer: layer as LayerName, status: l.status, score: l.score ?? 0 }));
@@ -260,6 +268,7 @@ export function buildConsole() {
         isAdmin={allow(c, ["admin"])}
         notes={notes}
         contributions={contributions}
+        audit={audit}
         {...extra}
       />,
       status,

@@ -274,6 +274,7 @@ describe("the review console in chromium", () => {
     expect(await statusOf(caseId)).toBe("verified");
 
     expect(await page.textContent("#review-record")).toContain("Duplicate explained: the same person: Same person, married name");
+    expect(await page.textContent("#case-audit li:first-child")).toMatch(/verification\.verified by user usr_/);
     const audit = await api("GET", `/v1/audit?target_id=${caseId}`);
     expect(audit.status).toBe(200);
     const reviewerId = (await api("GET", `/v1/users?limit=100`)).data.data.find((u: { email: string }) => u.email === users.reviewer).id;

@@ -257,6 +257,7 @@ export function CasePage(props: {
   isAdmin: boolean;
   notes: NoteInfo[];
   contributions: ContributionsInfo | null;
+  audit: { at: string; action: string; actor: string; seq: number | null }[];
 }) {
   const v = props.view;
   const layers = v.layers as Record<string, { status: string; score: number | null; findings: Finding[]; evidence: string[] }>;
@@ -382,6 +383,25 @@ export function CasePage(props: {
           </li>
         ))}
       </ol>
+      <h2 id="audit-heading">Audit timeline</h2>
+      {props.audit.length ? (
+        <ol class="timeline" id="case-audit" aria-labelledby="audit-heading">
+          {props.audit.map((e) => (
+            <li>
+              <time datetime={e.at}>{e.at}</time>: <code>{e.action}</code> by {e.actor}
+              {e.seq === null ? " (not yet sealed into the chain)" : ` (seq ${e.seq})`}
+            </li>
+          ))}
+        </ol>
+      ) : (
+        <p>No audit events name this case.</p>
+      )}
+      {props.isAdmin || !props.canDecide ? (
+        <p class="hint">
+          Newest first. The whole log, with its chain check, is on the <a href={`/console/audit?target_id=${encodeURIComponent(v.id)}`}>audit page</a>
+          {"."}
+        </p>
+      ) : null}
       {v.review ? (
         <p id="review-record">
           Reviewed: <strong>{v.review.decision}</strong> — “{v.review.reason}” at {v.review.at}
