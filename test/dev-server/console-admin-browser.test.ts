@@ -11,11 +11,10 @@
  *  - axe-core finds no serious or critical violation on any of these pages, and none breaks its CSP.
  * Screenshots go to test-results/screenshots/console-admin-*.png.
  */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addConsoleUser, expectAccessible, launchChromium, offlinePage, shot as screenshot, signIn as signInAt } from "../helpers/browser";
+import { addConsoleUser, expectAccessible, launchChromium, offlinePage, shot as screenshot, signIn as signInAt, startHookReceiver } from "../helpers/browser";
+import type { HookReceiver } from "../helpers/browser";
 // @ts-expect-error plain ESM helper shared with bench/dev-load (no type declarations)
 import * as dev from "../../scripts/local-server.mjs";
 
@@ -34,30 +33,16 @@ let browser: Browser;
 let adminToken: string;
 const users = { admin: "", reviewer: "" };
 /** Webhooks the Node receiver got, in arrival order. */
-const received: { body: string; headers: http.IncomingHttpHeaders }[] = [];
-let receiver: http.Server;
+let received: HookReceiver["received"] = [];
+let closeReceiver: () => void;
 let receiverOrigin: string;
 const cspViolations: string[] = [];
 
-function startReceiver(): Promise<void> {
-  receiver = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      if (req.method === "POST" && req.url === "/admin-hooks") {
-        received.push({ body: Buffer.concat(chunks).toString("utf8"), headers: req.headers });
-        res.writeHead(200).end("ok");
-        return;
-      }
-      res.writeHead(404).end();
-    });
-  });
-  return new Promise((resolve) =>
-    receiver.listen(0, "127.0.0.1", () => {
-      receiverOrigin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-      resolve();
-    }),
-  );
+async function startReceiver(): Promise<void> {
+  const hooks = await startHookReceiver("/admin-hooks");
+  receiverOrigin = hooks.origin;
+  received = hooks.received;
+  closeReceiver = hooks.close;
 }
 
 async function newPage() {
@@ -99,7 +84,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
-  receiver?.close();
+  closeReceiver?.();
 }, 30_000);
 
 describe("the admin pages in chromium", () => {

@@ -10,11 +10,10 @@
  *  - axe-core finds no serious or critical violation on any console page, and no page breaks its CSP.
  * Screenshots of every page go to test-results/screenshots/.
  */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addConsoleUser, expectAccessible, imageRendered, launchChromium, offlinePage, shot as screenshot, signIn as signInAt } from "../helpers/browser";
+import { addConsoleUser, expectAccessible, imageRendered, launchChromium, offlinePage, shot as screenshot, signIn as signInAt, startHookReceiver } from "../helpers/browser";
+import type { HookReceiver } from "../helpers/browser";
 // @ts-expect-error plain ESM helper shared with bench/dev-load (no type declarations)
 import * as dev from "../../scripts/local-server.mjs";
 
@@ -36,8 +35,8 @@ const users: Record<"reviewer" | "auditor" | "admin", string> = { reviewer: "", 
 /** The case the pipeline sent to manual review: the refusals are tried on it first, then it is approved. */
 let caseId: string;
 /** What the Node receiver got: webhook bodies, and the cross-site page it serves. */
-const received: { body: string; headers: http.IncomingHttpHeaders }[] = [];
-let receiver: http.Server;
+let received: HookReceiver["received"] = [];
+let closeReceiver: () => void;
 let receiverOrigin: string;
 const cspViolations: string[] = [];
 
@@ -56,33 +55,14 @@ async function addUser(role: "reviewer" | "auditor" | "admin") {
 }
 
 /** A receiver for webhooks, which also serves a page on another origin that posts a form to the console. */
-function startReceiver(): Promise<void> {
-  receiver = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      if (req.method === "POST" && req.url === "/hooks") {
-        received.push({ body: Buffer.concat(chunks).toString("utf8"), headers: req.headers });
-        res.writeHead(200).end("ok");
-        return;
-      }
-      if (req.method === "GET" && req.url?.startsWith("/cross-site")) {
-        const target = new URL(req.url, "http://x").searchParams.get("target") ?? "";
-        res.writeHead(200, { "content-type": "text/html" });
-        res.end(
-          `<!doctype html><html lang="en"><title>elsewhere</title><form method="post" action="${target}"><input type="hidden" name="decision" value="reject"><input type="hidden" name="reason_choice" value="forged by another site"><button id="go">Win a prize</button></form></html>`,
-        );
-        return;
-      }
-      res.writeHead(404).end();
-    });
+async function startReceiver(): Promise<void> {
+  const hooks = await startHookReceiver("/hooks", {
+    "/cross-site": (url) =>
+      `<!doctype html><html lang="en"><title>elsewhere</title><form method="post" action="${url.searchParams.get("target") ?? ""}"><input type="hidden" name="decision" value="reject"><input type="hidden" name="reason_choice" value="forged by another site"><button id="go">Win a prize</button></form></html>`,
   });
-  return new Promise((resolve) =>
-    receiver.listen(0, "127.0.0.1", () => {
-      receiverOrigin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-      resolve();
-    }),
-  );
+  receiverOrigin = hooks.origin;
+  received = hooks.received;
+  closeReceiver = hooks.close;
 }
 
 async function newPage() {
@@ -129,7 +109,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
-  receiver?.close();
+  closeReceiver?.();
 }, 30_000);
 
 describe("the review console in chromium", () => {

@@ -121,3 +121,45 @@ export async function addConsoleUser(base: string, adminToken: string, role: "re
   if (res.status !== 201) throw new Error(`add ${role}: ${res.status} ${await res.text()}`);
   return email;
 }
+
+export interface HookReceiver {
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+  /** Every POST to the hook path, in arrival order. */
+  received: { body: string; headers: import("node:http").IncomingHttpHeaders }[];
+  close(): void;
+}
+
+/**
+ * A Node HTTP server on a free loopback port that answers 200 to webhooks POSTed to `hookPath` (and records them),
+ * and serves `pages`: GET paths → HTML made from the request URL (e.g. a page of another origin that posts a form).
+ *
+ * @example
+ * const hooks = await startHookReceiver("/hooks");
+ * await api("POST", "/v1/webhook-endpoints", { url: `${hooks.origin}/hooks` });
+ */
+export async function startHookReceiver(hookPath: string, pages: Record<string, (url: URL) => string> = {}): Promise<HookReceiver> {
+  const http = await import("node:http");
+  const received: HookReceiver["received"] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const url = new URL(req.url ?? "/", "http://receiver");
+      if (req.method === "POST" && url.pathname === hookPath) {
+        received.push({ body: Buffer.concat(chunks).toString("utf8"), headers: req.headers });
+        res.writeHead(200).end("ok");
+        return;
+      }
+      const page = req.method === "GET" ? pages[url.pathname] : undefined;
+      if (page) {
+        res.writeHead(200, { "content-type": "text/html" }).end(page(url));
+        return;
+      }
+      res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as import("node:net").AddressInfo).port;
+  return { origin: `http://127.0.0.1:${port}`, received, close: () => server.close() };
+}

@@ -8,8 +8,8 @@
 import type { ApiKeyRow } from "../../identity/api-keys";
 import { SCOPES } from "../../types";
 import { CSRF_FIELD } from "../csrf";
-import { Field, FieldError, Messages, When } from "./form-parts";
-import type { FieldErrors } from "./form-parts";
+import { Field, FieldError, Messages, When } from "../form-parts";
+import type { FieldErrors } from "../form-parts";
 
 /** The create form as the admin filled it in. */
 export interface NewKeyForm {

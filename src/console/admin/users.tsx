@@ -8,8 +8,8 @@ import { ROLES } from "../../types";
 import type { Role } from "../../types";
 import type { UserRow } from "../../identity/users";
 import { CSRF_FIELD } from "../csrf";
-import { Field, FieldError, Messages, When, invalidWhen } from "./form-parts";
-import type { FieldErrors } from "./form-parts";
+import { Field, FieldError, Messages, When, invalidWhen } from "../form-parts";
+import type { FieldErrors } from "../form-parts";
 
 export interface UserLine {
   id: string;

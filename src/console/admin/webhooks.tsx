@@ -11,8 +11,8 @@ import type { EndpointRow } from "../../webhooks/endpoints";
 import { DEFAULT_ROTATION_GRACE_SECONDS } from "../../webhooks/endpoints";
 import { EVENT_TYPES } from "../../webhooks/events";
 import { CSRF_FIELD } from "../csrf";
-import { Field, FieldError, Messages, When } from "./form-parts";
-import type { FieldErrors } from "./form-parts";
+import { Field, FieldError, Messages, When } from "../form-parts";
+import type { FieldErrors } from "../form-parts";
 
 export interface NewEndpointForm {
   url: string;

@@ -8,6 +8,7 @@
  */
 import type { RiskContribution } from "../../pipeline/decision";
 import type { verificationView } from "../../verifications/view";
+import { Messages } from "../form-parts";
 import { CSRF_FIELD } from "../csrf";
 import { dataValue, duplicateLinks, faceComparison, readingTable } from "../case-facts";
 import type { ReadingRow } from "../case-facts";
@@ -273,16 +274,7 @@ export function CasePage(props: {
       <h1>
         Case <code>{v.id}</code>
       </h1>
-      {props.notice ? (
-        <p class="notice" role="status">
-          {props.notice}
-        </p>
-      ) : null}
-      {props.error ? (
-        <p class="error-box" role="alert">
-          {props.error}
-        </p>
-      ) : null}
+      <Messages notice={props.notice} error={props.error} />
       <dl class="facts">
         <dt>Status</dt>
         <dd>

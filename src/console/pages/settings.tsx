@@ -6,6 +6,7 @@
  * message), with the values the admin typed kept. Each save is a new, audited version (src/settings/settings.ts).
  */
 import { REASON_CODES } from "../../pipeline/codes";
+import { Messages } from "../form-parts";
 import { CSRF_FIELD } from "../csrf";
 import { RULE_CHOICES, SETTINGS_FIELDS, ruleField } from "../settings-form";
 import type { SettingsField, SettingsFormValues } from "../settings-form";
@@ -66,11 +67,7 @@ export function SettingsPage(props: { version: number; form: SettingsFormValues;
   return (
     <>
       <h1>Settings</h1>
-      {props.notice ? (
-        <p class="notice" role="status">
-          {props.notice}
-        </p>
-      ) : null}
+      <Messages notice={props.notice} />
       {anyErrors ? (
         <div class="error-box" role="alert">
           <p>The settings were not saved: correct the fields marked below.</p>

@@ -1,14 +1,14 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 /**
- * What the admin pages' forms share: a labelled field whose errors sit beside it (aria-invalid, aria-describedby and
+ * What the console's forms share: a labelled field whose errors sit beside it (aria-invalid, aria-describedby and
  * a .field-error, as on the settings page), the notice and error boxes, a zod result turned into per-field errors,
  * and times as people read them.
  */
 import type { Child } from "hono/jsx";
 import type { z } from "@hono/zod-openapi";
-import type { ApiError } from "../../lib/errors";
-import { validationError } from "../../lib/errors";
+import type { ApiError } from "../lib/errors";
+import { validationError } from "../lib/errors";
 
 /** Messages per form field (`(body)` for the form as a whole). */
 export type FieldErrors = Record<string, string[]>;
