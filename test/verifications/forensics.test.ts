@@ -1,9 +1,9 @@
 /**
  * Document forensics through the API, on generated identity cards (scripts/docgen via the DOCGEN binding): a
  * phone-like photo of a card whose portrait is the selfie's person, and the same photo edited the way a forger
- * would. The genuine twin must end `verified`; an editor's save must say so; a pasted portrait must be flagged with a
- * heatmap that shows where; a re-typed field must not pass; the same document image under another name is found in
- * the tenant and never across tenants.
+ * would. The genuine twin must end `verified`; an editor's save must say so; a pasted portrait and a re-typed field
+ * must be flagged with their boxes and a heatmap that shows where; the same document image under another name is
+ * found in the tenant and never across tenants.
  */
 import { SELF } from "cloudflare:test";
 import { PhotonImage } from "@cf-wasm/photon";
@@ -108,11 +108,24 @@ describe("document forensics through the API", () => {
     expect(heat.inside).toBeGreaterThanOrEqual(3 * heat.outside);
   });
 
-  it("a re-typed birth date saved by an editor is not verified: the editor's tables and the double compression say so", async () => {
+  it("a re-typed field saved by an editor → DOC_TAMPER_SUSPECTED (text_region) on the field, not verified, and the served heatmap is ≥ 3× hotter inside it", async () => {
     const forged = await generated("/tamper?seed=13&type=alter_text&exif=stripped&editor=save-as-12&expiry=2035-01-02");
     const v = await verifyAsHolder(forged);
     expect(v.status).toBe("manual_review");
-    expect(v.reasons).toEqual(expect.arrayContaining(["JPEG_EDITOR_TABLES", "JPEG_DOUBLE_COMPRESSED"]));
+    expect(v.reasons).toEqual(expect.arrayContaining(["DOC_TAMPER_SUSPECTED", "JPEG_EDITOR_TABLES", "JPEG_DOUBLE_COMPRESSED"]));
+    const found = v.layers.ela.findings.find((f) => f.code === "DOC_TAMPER_SUSPECTED");
+    expect(found?.data?.kind).toBe("text_region");
+    const region = (found!.data!.regions as Box[])[0];
+    const box = forged.truth.box!;
+    expect(region.x < box.x + box.width && box.x < region.x + region.width && region.y < box.y + box.height && box.y < region.y + region.height).toBe(true);
+    // The band of the field, not a large part of the card.
+    expect(region.width * region.height).toBeLessThan(4 * box.width * box.height);
+
+    const res = await SELF.fetch(`https://api.test/v1/verifications/${v.id}/evidence/ela`, { headers: bearer(tenant.accessToken) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toBe("image/png");
+    const heat = heatInside(new Uint8Array(await res.arrayBuffer()), box, 1600);
+    expect(heat.inside).toBeGreaterThanOrEqual(3 * heat.outside);
   });
 
   it("the same document image under another name → DUPLICATE_DOCUMENT_IMAGE in the tenant; another tenant sees nothing", async () => {

@@ -44,6 +44,10 @@ export interface SuspiciousRegion {
   height: number;
   blocks: number;
   meanHeat: number;
+  /** "line" for a wide, low band the height of a printed line (a re-typed field), "patch" otherwise. */
+  shape: "line" | "patch";
+  /** 0..1: how much this region looks inserted (see `anomalyScore`); the result's anomalyScore is the highest. */
+  score: number;
 }
 
 export interface DoubleCompression {
@@ -61,6 +65,11 @@ export interface DoubleCompression {
   regions: SuspiciousRegion[];
   /** 0..1, high only for compact regions that depart from a low-heat remainder. */
   anomalyScore: number;
+  /**
+   * Sum over positions of the finer-first-save statistic above its chance floor (see `finerFirstSave`); 0 when a
+   * coarser first save was found. Below the detection bar it is still graded evidence (genuine files score 0).
+   */
+  finerStatistic: number;
 }
 
 const HISTOGRAM_RANGE = 1024;
@@ -144,7 +153,7 @@ export function analyseDoubleCompression(bytes: Uint8Array, opts: DoubleCompress
       evidence = Math.max(evidence, finer.evidence);
     }
     const heat = errorLevelMap(streamBlocks, table, blocksWide, blocksHigh);
-    return { primary, doubleCompressed: finer.detected, evidence, blocksWide, blocksHigh, heat, heatKind: "error-level", regions: [], anomalyScore: 0 };
+    return { primary, doubleCompressed: finer.detected, evidence, blocksWide, blocksHigh, heat, heatKind: "error-level", regions: [], anomalyScore: 0, finerStatistic: finer.total };
   }
 
   // Pass 2: per-block sums of log-likelihood ratios at the retained positions.
@@ -184,6 +193,7 @@ export function analyseDoubleCompression(bytes: Uint8Array, opts: DoubleCompress
     heatKind: "double-compression",
     regions,
     anomalyScore: anomalyScore(heat, regions, blocksWide, scale),
+    finerStatistic: 0,
   };
 }
 
@@ -472,6 +482,8 @@ function findRegions(heat: Float32Array, blocksWide: number, blocksHigh: number,
       height: Math.min(height, Math.round((maxY + 1) * scale.y)) - y,
       blocks: tail,
       meanHeat: sum / tail,
+      shape: regionShape(maxX - minX + 1, maxY - minY + 1),
+      score: 0,
     });
   }
   releaseBuffer(seen);
@@ -479,10 +491,24 @@ function findRegions(heat: Float32Array, blocksWide: number, blocksHigh: number,
   return regions.sort((a, b) => b.meanHeat * b.blocks - a.meanHeat * a.blocks);
 }
 
+/** Widest-to-highest ratio (in blocks) from which a region is a line of print, and its largest height in blocks. */
+const LINE_MIN_ASPECT = 2.5;
+const LINE_MAX_BLOCKS_HIGH = 16;
+
+/** A region's shape from its bounding box in blocks. */
+function regionShape(blocksWide: number, blocksHigh: number): SuspiciousRegion["shape"] {
+  return blocksWide >= LINE_MIN_ASPECT * blocksHigh && blocksHigh <= LINE_MAX_BLOCKS_HIGH ? "line" : "patch";
+}
+
 /**
- * How much the best region looks like an inserted patch: nearly every block in it fully inconsistent
- * with the primary table (saturated-colour clipping also breaks the pattern, but only partly and in
- * ragged shapes), a solid rather than stringy shape, a cool remainder, and not most of the image.
+ * How much the best region looks inserted; also sets each region's own `score`. A patch (a pasted portrait, a
+ * copied stamp) must be nearly fully inconsistent with the primary table (saturated-colour clipping also breaks
+ * the pattern, but only partly and in ragged shapes). A line (a re-typed field: new glyphs over background painted
+ * across the old ones) is mostly flat, so fewer of its coefficients speak and its pooled heat is lower; it is
+ * accepted from a lower heat but must be solid and a band the height of a printed line. On the generator's tuning
+ * split re-typed fields scored 0.82–0.88 mean heat with solidity 0.67–0.88, while the line-shaped areas that light
+ * up in whole-file re-saves (dark print clipping) stayed at or below 0.71 or were ragged (solidity below 0.4).
+ * Both need a cool remainder and a region that is not most of the image.
  */
 function anomalyScore(heat: Float32Array, regions: SuspiciousRegion[], blocksWide: number, scale: PixelScale): number {
   if (regions.length === 0) return 0;
@@ -513,12 +539,14 @@ function anomalyScore(heat: Float32Array, regions: SuspiciousRegion[], blocksWid
   const coolRemainder = clamp01((0.5 - outside) / 0.25);
   let best = 0;
   regions.forEach((region, r) => {
-    const solidity = Math.min(1, region.blocks / Math.max(1, boxes[r]) / 0.6);
-    best = Math.max(best, clamp01((region.meanHeat - 0.85) / 0.1) * solidity);
+    const fill = region.blocks / Math.max(1, boxes[r]);
+    const patch = clamp01((region.meanHeat - 0.85) / 0.1) * Math.min(1, fill / 0.6);
+    const line = region.shape === "line" ? clamp01((region.meanHeat - 0.72) / 0.08) * clamp01((fill - 0.5) / 0.1) : 0;
+    region.score = Math.max(patch, line) * compactness * coolRemainder;
+    best = Math.max(best, region.score);
   });
-  return best * compactness * coolRemainder;
+  return best;
 }
-
 
 /**
  * Poisson regression with a log link by iteratively reweighted least squares: counts ~ exp(Σ βₖ·columnₖ).
@@ -628,10 +656,12 @@ const THETA_HIGH = 1.6;
 /** Per-position statistic below which a position contributes nothing (chance level for ~15 candidates). */
 const FINER_FLOOR = 20;
 /** Sum of statistics above the floor at which the file counts as double-compressed. */
-const FINER_THRESHOLD = 40;
+export const FINER_THRESHOLD = 40;
 
 interface FinerFirstSave {
   detected: boolean;
+  /** Sum of the per-position statistics above the chance floor. */
+  total: number;
   /** Mean log-likelihood ratio (overdispersion-corrected) per coefficient of the contributing positions. */
   evidence: number;
   /** Zigzag position → estimated first-save step, for the contributing positions. */
@@ -652,7 +682,7 @@ function finerFirstSave(positions: Position[], histograms: Int32Array): FinerFir
     count += fit.count;
     primary.set(position.zigzag, fit.primary);
   });
-  return { detected: total >= FINER_THRESHOLD, evidence: count ? logRatio / count : 0, primary };
+  return { detected: total >= FINER_THRESHOLD, total, evidence: count ? logRatio / count : 0, primary };
 }
 
 interface FinerFit {

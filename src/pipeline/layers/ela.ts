@@ -4,8 +4,10 @@
  * re-quantised with the tables of the document's own first save (estimated by the `jpeg` analysis): a genuine area,
  * compressed twice, lands back on that grid with a low error; an area pasted or re-typed before the last save does
  * not, and glows in the heatmap. A region departing from the document's own distribution is `DOC_TAMPER_SUSPECTED`
- * with its boxes; the amplified map is the evidence file `ela` (`ela_back` for the back side). Without an earlier
- * compression the map shows the classic error level at quality 90 and no region is reported.
+ * with its boxes: `kind: text_region` for a band the height of a printed line away from the portrait (a re-typed
+ * field), `error_level` for anything else (a pasted portrait, a patched stamp). The amplified map is the evidence
+ * file `ela` (`ela_back` for the back side). Without an earlier compression the map shows the classic error level at
+ * quality 90 and no region is reported.
  */
 import type { Rect } from "../../face/image";
 import { applyOrientation, encodePng, releasePixels } from "../../face/image";
@@ -49,17 +51,29 @@ export function elaLayer(evidence: JpegEvidence, portrait?: PortraitLocator): La
           const face = doc.kind === "document_front" && portrait ? await portrait(doc) : null;
           const regions = dc.regions.map((r) => {
             const box = upright(r);
-            return { ...box, blocks: r.blocks, mean_heat: round3(r.meanHeat), overlaps_portrait: face ? overlaps(box, face) : null };
+            return { ...box, blocks: r.blocks, mean_heat: round3(r.meanHeat), score: round3(r.score), shape: r.shape, overlaps_portrait: face ? overlaps(box, face) : null };
           });
           const stats = { media: side, anomaly_score: round3(dc.anomalyScore), double_compressed: dc.doubleCompressed, heatmap: doc.kind === "document_back" ? "ela_back" : "ela", blocks: dc.blocksWide * dc.blocksHigh };
-          if (dc.anomalyScore >= ELA_MIN_ANOMALY && regions.length)
+          const reported = regions.filter((r) => r.score >= ELA_MIN_ANOMALY);
+          // A band the height of a printed line away from the portrait is a re-typed field; anything else (a pasted
+          // portrait, a patched stamp) keeps the general kind.
+          const typed = reported.filter((r) => r.shape === "line" && r.overlaps_portrait !== true);
+          const patches = reported.filter((r) => !typed.includes(r));
+          if (patches.length)
             findings.push({
               code: "DOC_TAMPER_SUSPECTED",
               severity: "critical",
               message: `A region of the ${side} has another compression history than the rest (pasted or re-typed?)`,
-              data: { kind: "error_level", ...stats, regions: regions.slice(0, 5) },
+              data: { kind: "error_level", ...stats, regions: patches.slice(0, 5) },
             });
-          else findings.push({ code: "ELA_MEASURES", severity: "info", message: `Error levels of the ${side} are consistent`, data: { ...stats, regions: regions.slice(0, 5) } });
+          if (typed.length)
+            findings.push({
+              code: "DOC_TAMPER_SUSPECTED",
+              severity: "critical",
+              message: `A line of print on the ${side} was saved fewer times than the rest of it (a re-typed field?)`,
+              data: { kind: "text_region", ...stats, regions: typed.slice(0, 5) },
+            });
+          if (!reported.length) findings.push({ code: "ELA_MEASURES", severity: "info", message: `Error levels of the ${side} are consistent`, data: { ...stats, regions: regions.slice(0, 5) } });
         }
         if (!examined) return { status: "skipped", score: 0, findings: findings.length ? findings : [{ code: "INPUT_MISSING", severity: "info", message: "No document image to examine" }] };
         // Below the reporting threshold the anomaly still counts a little, so the risk is graded rather than 0 or 85.

@@ -22,6 +22,7 @@ export const exifLayer: Layer = {
       if (!documents.length) return { status: "skipped", score: 0, findings: [{ code: "INPUT_MISSING", severity: "info", message: "No document image to examine" }] };
       const findings: Finding[] = [];
       for (const doc of documents) {
+        let thumbnailDistance: number | null = null;
         const side = sideLabel(doc);
         const exam = examineExif(doc.bytes, { today: ctx.today, documentIssueDate: null, declaredCountry: inputs.declared.documentIssuingCountry ?? inputs.declared.country });
         for (const f of exam.findings) findings.push({ ...f, data: { ...f.data, media: side } } as Finding);
@@ -30,6 +31,7 @@ export const exifLayer: Layer = {
           if (thumbnail) {
             try {
               const compared = await ctx.images.use(doc, (main) => (main ? compareThumbnail(thumbnail, main.image) : null));
+              if (compared) thumbnailDistance = round3(compared.distance);
               if (compared?.mismatch)
                 findings.push({ code: "EXIF_THUMBNAIL_MISMATCH", severity: "warning", message: `The ${side}'s embedded thumbnail shows a different picture than the image`, data: { media: side, distance: round3(compared.distance) } });
             } finally {
@@ -42,7 +44,7 @@ export const exifLayer: Layer = {
           code: "EXIF_CONSISTENT",
           severity: "info",
           message: `Metadata of the ${side}`,
-          data: { media: side, make: s.make, model: s.model, software: s.software, creator_tool: s.creatorTool, dates: s.dates, thumbnail: s.hasThumbnail, gps_present: s.gps !== null, gps_country_mismatch: s.gpsCountryMismatch, photoshop_irb: s.photoshopIrb },
+          data: { media: side, make: s.make, model: s.model, software: s.software, creator_tool: s.creatorTool, dates: s.dates, thumbnail: s.hasThumbnail, thumbnail_distance: thumbnailDistance, gps_present: s.gps !== null, gps_country_mismatch: s.gpsCountryMismatch, photoshop_irb: s.photoshopIrb },
         });
       }
       return verdict(findings, RISK);

@@ -5,7 +5,7 @@
  * was JPEG-compressed before that save (double compression, with the first quality estimated); the segment order
  * shows what no camera writes. The coefficient analysis is shared with the `ela` layer through {@link JpegEvidence}.
  */
-import { analyseDoubleCompression } from "../../imaging/jpeg/double-compression";
+import { FINER_THRESHOLD, analyseDoubleCompression } from "../../imaging/jpeg/double-compression";
 import type { DoubleCompression } from "../../imaging/jpeg/double-compression";
 import { JpegFormatError, readJpegStructure } from "../../imaging/jpeg/structure";
 import type { JpegStructure } from "../../imaging/jpeg/structure";
@@ -102,12 +102,35 @@ export function jpegLayer(evidence: JpegEvidence): Layer {
               trailing_bytes: structure.trailingBytes,
               anomalies: structure.anomalies,
               coefficients_read: compression !== null,
+              ...(compression ? { finer_first_statistic: round3(compression.finerStatistic) } : {}),
               ...(report.unreadable ? { unreadable: report.unreadable } : {}),
             },
           });
         }
         if (!examined) return { status: "skipped", score: 0, findings: findings.length ? findings : [{ code: "INPUT_MISSING", severity: "info", message: "No document image to examine" }] };
-        return verdict(findings, { JPEG_EDITOR_TABLES: 60, JPEG_DOUBLE_COMPRESSED: 40, JPEG_STRUCTURE_ANOMALY: 30 });
+        const result = verdict(findings, { JPEG_EDITOR_TABLES: 60, JPEG_DOUBLE_COMPRESSED: 40, JPEG_STRUCTURE_ANOMALY: 30 });
+        const statistic = Math.max(0, ...documents.map((doc) => evidence.of(doc)?.compression?.finerStatistic ?? 0));
+        return { ...result, score: Math.max(result.score, gradedFinerRisk(statistic)) };
       }),
   };
+}
+
+/** Risk from a finer-first-save trace too weak to report: at most this, below `JPEG_DOUBLE_COMPRESSED`'s 40. */
+export const MAX_GRADED_FINER_RISK = 25;
+
+/**
+ * A finer first save (a high-quality photo saved again at a lower quality) leaves only a faint periodic ripple in
+ * the coefficient histograms, and below the reporting bar of `analyseDoubleCompression` it is graded rather than
+ * dropped: on the generator's tuning split nine in ten genuine phone photos score exactly 0 there, while most
+ * re-saves that stay below the bar score above 0. The risk stays under the 40 of a reported double compression (and
+ * adds no finding), so it moves a document up the reviewers' ranking without flagging it by itself.
+ *
+ * @example
+ * gradedFinerRisk(0);  // 0
+ * gradedFinerRisk(20); // 15
+ * gradedFinerRisk(80); // 25
+ */
+export function gradedFinerRisk(statistic: number): number {
+  if (!(statistic > 0)) return 0;
+  return Math.round(5 + (MAX_GRADED_FINER_RISK - 5) * Math.min(1, statistic / FINER_THRESHOLD));
 }
