@@ -513,3 +513,36 @@ export const idempotencyKeys = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.scope, t.key] })],
 );
 
+
+/**
+ * Verification sessions (hosted capture): one verification, a single-use client secret (`vsess_…`) that the page
+ * exchanges once for its own credential (`vsct_…`). Both are stored only as keyed hashes (HMAC with a server key), so a
+ * copy of the table does not let anyone test guesses. `status` is persisted lazily: a read past `expires_at`, or after
+ * the verification moved on, writes the new status (src/sessions/sessions.ts).
+ */
+export const verificationSessions = sqliteTable(
+  "verification_sessions",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id),
+    mode: text("mode", { enum: ["live", "test"] }).notNull(),
+    verificationId: text("verification_id").notNull().references(() => verifications.id, { onDelete: "cascade" }),
+    clientSecretHash: text("client_secret_hash").notNull(),
+    /** The page's credential after exchange; null until then. */
+    credentialHash: text("credential_hash"),
+    status: text("status", { enum: ["open", "in_use", "submitted", "completed", "canceled", "expired"] }).notNull(),
+    /** JSON `{allowed_document_types, challenge_required, return_url, locale}`. */
+    options: text("options", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    exchangedAt: integer("exchanged_at"),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("verification_sessions_secret_unique").on(t.clientSecretHash),
+    uniqueIndex("verification_sessions_credential_unique").on(t.credentialHash),
+    index("verification_sessions_tenant_idx").on(t.tenantId, t.mode, t.id),
+    index("verification_sessions_verification_idx").on(t.verificationId),
+  ],
+);

@@ -14,6 +14,12 @@
  * `invalid` (a token whose signature or claims do not verify), the header that was expected, and a
  * `WWW-Authenticate` challenge; 403 names the role or scope that is missing. On success `c.var.principal` is set.
  *
+ * A verification session's client secret (`Bearer vsess_…`) or the hosted page's credential (`Bearer vsct_…`) is
+ * recognised by its prefix (never parsed as a JWT) and gives a `session` principal. It is accepted only by routes whose
+ * rule names `session`, only for its own verification (or, for the exchange, its own session), and only while the
+ * session's status allows that use (`SESSION_USES`); everywhere else it is refused with 401 and `details.reason`
+ * `invalid`, so a leaked secret reveals nothing about which routes exist.
+ *
  * @example
  * createRoute({ method: "get", path: "/v1/verifications/{id}", middleware: [requireAuth({ roles: ["admin", "reviewer"], scope: "verifications:read" })] as const, ... })
  */
@@ -24,6 +30,8 @@ import { authenticateApiKey, touchApiKey } from "../identity/api-keys";
 import type { Caller } from "../identity/rate-limit";
 import { rateLimitHeaders, rateLimitedError, takeCallerLimit } from "../identity/rate-limit";
 import { getUser } from "../identity/users";
+import type { SessionRow, SessionStatus } from "../sessions/sessions";
+import { authenticateSession, isSessionToken, sessionPrincipal } from "../sessions/sessions";
 import type { Principal, RequestMeta, Role, Scope } from "../types";
 import type { AppEnv } from "../app/context";
 
@@ -34,7 +42,22 @@ export interface AccessRule {
   scope?: Scope;
   /** The route runs models or scans whole tables: it also draws from the lower budget for expensive routes. */
   expensive?: boolean;
+  /**
+   * What a verification-session credential may do here; omit to refuse it (401). `act`: upload, challenge, submit for
+   * its own verification (`{id}` is the verification); `status`: read its own verification; `exchange`: trade the
+   * client secret for the page's credential (`{id}` is the session).
+   */
+  session?: "act" | "status" | "exchange";
 }
+
+/** The session statuses in which each use is allowed. */
+export const SESSION_USES: Record<NonNullable<AccessRule["session"]>, readonly SessionStatus[]> = {
+  act: ["open", "in_use"],
+  status: ["open", "in_use", "submitted"],
+  exchange: ["open"],
+};
+/** Requests per minute a session's credentials may send together. */
+export const SESSION_PER_MINUTE = 120;
 
 export type AuthFailure = "missing" | "malformed" | "unknown" | "revoked" | "expired" | "invalid";
 
@@ -77,6 +100,31 @@ async function authenticateUser(c: Context<AppEnv>, header: string): Promise<Pri
   return { type: "user", tenantId: user.tenantId, userId: user.id, role: user.role };
 }
 
+/** The session behind a `vsess_`/`vsct_` bearer token, if this route admits it for this session now; otherwise a 401. */
+async function authenticateSessionToken(c: Context<AppEnv>, token: string, rule: AccessRule): Promise<SessionRow> {
+  const found = await authenticateSession(c.var.services, token);
+  if (!found.ok) {
+    const messages = {
+      malformed: "The bearer token looks like a verification-session secret but is not well-formed",
+      unknown: "No verification session matches this secret",
+      revoked: "This verification-session secret no longer works (it was exchanged, or the session was canceled)",
+      expired: "The verification session has ended (completed or expired)",
+    } as const;
+    refuse(c, found.reason, "Authorization", messages[found.reason], `session: ${found.reason}`);
+  }
+  const { session, kind } = found;
+  const use = rule.session;
+  const target = c.req.param("id");
+  const ownTarget = use === "exchange" ? target === session.id && kind === "client_secret" : target === session.verificationId;
+  if (!use || !ownTarget) {
+    refuse(c, "invalid", "Authorization", "A verification-session credential can only upload, answer the challenge, submit and read the status of its own verification", "session: route not allowed");
+  }
+  if (!SESSION_USES[use].includes(session.status)) {
+    refuse(c, "invalid", "Authorization", `The verification session is ${session.status}; its credential can no longer do this`, `session: ${session.status}`);
+  }
+  return session;
+}
+
 function waitUntil(c: Context<AppEnv>, work: Promise<unknown>) {
   const logged = work.catch((err) => log.warn("background_task_failed", { request_id: c.get("requestId"), error: err }));
   try {
@@ -90,6 +138,12 @@ const list = (roles: readonly string[]) => roles.map((r) => `\`${r}\``).join(", 
 
 /** 403 naming what is missing, or null when the principal is allowed. */
 function denial(principal: Principal, rule: AccessRule): ApiError | null {
+  if (principal.type === "session") return null; // checked in full by authenticateSessionToken
+  if (!rule.roles?.length && !rule.scope) {
+    return new ApiError("FORBIDDEN", "This operation takes a verification session's client secret as `Authorization: Bearer vsess_…`", {
+      details: { credential: principal.type, required_roles: [], required_credential: "session" },
+    });
+  }
   if (principal.type === "user") {
     if (rule.roles?.includes(principal.role)) return null;
     if (!rule.roles?.length) {
@@ -120,7 +174,12 @@ export function requireAuth(rule: AccessRule): MiddlewareHandler<AppEnv> {
 
     let principal: Principal;
     let caller: Caller;
-    if (authorization) {
+    const sessionToken = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+    if (sessionToken && isSessionToken(sessionToken)) {
+      const session = await authenticateSessionToken(c, sessionToken, rule);
+      principal = sessionPrincipal(session);
+      caller = { type: "api_key", tenantId: session.tenantId, keyId: session.id, limit: SESSION_PER_MINUTE };
+    } else if (authorization) {
       principal = await authenticateUser(c, authorization);
       if (principal.type !== "user") throw new Error("unreachable");
       caller = { type: "user", tenantId: principal.tenantId, userId: principal.userId };

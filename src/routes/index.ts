@@ -13,6 +13,7 @@ import { meRouter } from "./me/me.index";
 import { usersRouter } from "./users/users.index";
 import { wellKnownRouter } from "./well-known/well-known.index";
 import { verificationsRouter } from "./verifications/verifications.index";
+import { verificationSessionsRouter } from "./verification-sessions/verification-sessions.index";
 import { reviewRouter } from "./review/review.index";
 import { settingsRouter } from "./settings/settings.index";
 import { facesRouter } from "./faces/faces.index";
@@ -31,6 +32,7 @@ export function buildApi() {
   app.route("/", apiKeysRouter);
   app.route("/", auditRouter);
   app.route("/", verificationsRouter);
+  app.route("/", verificationSessionsRouter);
   app.route("/", reviewRouter);
   app.route("/", settingsRouter);
   app.route("/", facesRouter);

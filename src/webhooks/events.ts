@@ -27,7 +27,10 @@ export const VERIFICATION_EVENT_TYPES = [
 
 export const ENDPOINT_EVENT_TYPES = ["webhook_endpoint.test", "webhook_endpoint.disabled"] as const;
 
-export const EVENT_TYPES = [...VERIFICATION_EVENT_TYPES, ...ENDPOINT_EVENT_TYPES] as const;
+/** A hosted-capture session's life (src/sessions/): `expired` and `completed` are noticed lazily, on the next read of the session. */
+export const SESSION_EVENT_TYPES = ["verification_session.created", "verification_session.canceled", "verification_session.expired", "verification_session.completed"] as const;
+
+export const EVENT_TYPES = [...VERIFICATION_EVENT_TYPES, ...ENDPOINT_EVENT_TYPES, ...SESSION_EVENT_TYPES] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** How long events stay readable at `GET /v1/events` and recoverable with `recover` (the cron deletes older ones). */
@@ -66,7 +69,7 @@ export interface EventRow {
 }
 
 /** The fields of an outbox payload that may leave the database; anything else stays inside. */
-const PUBLIC_DATA_FIELDS = ["verification_id", "status", "previous_status", "decision", "reason_codes", "reason", "endpoint_id", "disabled_reason"] as const;
+const PUBLIC_DATA_FIELDS = ["verification_id", "session_id", "status", "previous_status", "decision", "reason_codes", "reason", "endpoint_id", "disabled_reason"] as const;
 
 /**
  * The event as receivers and `GET /v1/events` see it (the Standard Webhooks `{type, timestamp, data}` envelope, plus

@@ -17,6 +17,7 @@ import type { usersRouter } from "../users/users.index";
 import type { apiKeysRouter } from "../api-keys/api-keys.index";
 import type { auditRouter } from "../audit/audit.index";
 import type { verificationsRouter } from "../verifications/verifications.index";
+import type { verificationSessionsRouter } from "../verification-sessions/verification-sessions.index";
 import type { reviewRouter } from "../review/review.index";
 import type { settingsRouter } from "../settings/settings.index";
 import type { facesRouter } from "../faces/faces.index";
@@ -52,6 +53,7 @@ export type AppType = ClientRouter<
   | typeof apiKeysRouter
   | typeof auditRouter
   | typeof verificationsRouter
+  | typeof verificationSessionsRouter
   | typeof reviewRouter
   | typeof settingsRouter
   | typeof facesRouter

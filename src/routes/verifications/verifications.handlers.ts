@@ -121,6 +121,12 @@ export const submitHandler: RouteHandler<typeof submitRoute, AppEnv> = async (c)
 };
 
 export const getVerificationHandler: RouteHandler<typeof getVerificationRoute, AppEnv> = async (c) => {
+  const principal = c.var.principal;
+  if (principal.type === "session") {
+    // The hosted page learns only where the case stands: no applicant data, no evidence.
+    const v = await loadVerification(c.var.services, principal, c.req.valid("param").id);
+    return c.json({ id: v.id, status: v.status, decision: v.decision } as never, 200);
+  }
   return c.json((await loadVerificationView(c.var.services, c.var.principal, c.req.valid("param").id)) as never, 200);
 };
 

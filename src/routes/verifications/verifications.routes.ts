@@ -10,6 +10,10 @@ const tags = ["Verifications"];
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearerAuth: [] }];
 export const writer = requireAuth({ roles: ["user", "admin"], scope: "verifications:write" });
 const reader = requireAuth({ roles: ["user", "admin", "reviewer", "auditor"], scope: "verifications:read" });
+/** The writer's callers, plus a verification session's credential acting on its own verification (POST /v1/verification-sessions). */
+const writerOrSession = requireAuth({ roles: ["user", "admin"], scope: "verifications:write", session: "act" });
+/** The reader's callers, plus a session credential reading its own verification's status (only id, status and decision). */
+const readerOrSession = requireAuth({ roles: ["user", "admin", "reviewer", "auditor"], scope: "verifications:read", session: "status" });
 
 
 export const createVerificationRoute = createRoute({
@@ -56,7 +60,7 @@ export const uploadMediaRoute = createRoute({
   summary: "Upload an image",
   description:
     "The raw image as the body (any Content-Type; the type is decided by magic bytes: JPEG, PNG or WebP) or multipart with a `file` part. At most 10 MB and 16.7 megapixels (4096×4096). A new document_front, document_back or selfie replaces the previous one; up to 8 selfie_frame images add up.",
-  middleware: [writer] as const,
+  middleware: [writerOrSession] as const,
   security,
   request: {
     params: MediaParams,
@@ -72,7 +76,7 @@ export const submitRoute = createRoute({
   tags,
   summary: "Submit for processing",
   description: "Needs a document_front and a selfie. Enqueues the pipeline; follow progress with GET or the events stream.",
-  middleware: [writer] as const,
+  middleware: [writerOrSession] as const,
   security,
   request: { params: IdParam },
   responses: { 202: jsonContent(z.object({ id: z.string(), status: z.literal("submitted") }), "Accepted"), ...errorResponses(401, 403, 404, 409, 422, 429) },
@@ -84,7 +88,8 @@ export const getVerificationRoute = createRoute({
   operationId: "getVerification",
   tags,
   summary: "Read a verification",
-  middleware: [reader] as const,
+  description: "With a verification session's credential (`Bearer vsess_…` or `vsct_…`) the answer is only `{id, status, decision}` of the session's own verification.",
+  middleware: [readerOrSession] as const,
   security,
   request: { params: IdParam },
   responses: { 200: jsonContent(VerificationSchema, "The verification with its evidence"), ...errorResponses(401, 403, 404, 429) },
@@ -164,7 +169,7 @@ export const challengeRoute = createRoute({
   summary: "Issue a head-pose liveness challenge",
   description:
     "Returns a random sequence of head moves (turn_left, turn_right, look_up, look_down). Capture one selfie_frame per move, in order, upload them, then submit: the liveness layer checks the frames against the sequence with the head-pose estimate, that they show the selfie's person, and that no two are copies. Directions are the applicant's own; say `mirrored: true` if the frames are mirror images (a front-camera preview). A new challenge replaces the previous one; only before submission.",
-  middleware: [writer] as const,
+  middleware: [writerOrSession] as const,
   security,
   request: { params: IdParam, body: { required: false, content: { "application/json": { schema: z.object({ mirrored: z.boolean().default(false) }).strict() } } } },
   responses: {
