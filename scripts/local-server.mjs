@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { PhotonImage, crop } from "@cf-wasm/photon";
 import { generateDevSecrets } from "./dev-secrets.mjs";
 import { runCrons } from "./dev.mjs";
+import { td1Lines } from "./docgen/mrz.mjs";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const wranglerBin = path.join(root, "node_modules", ".bin", "wrangler");
@@ -234,34 +235,6 @@ export function portraits() {
  * Each verification gets its own document number so the duplicates layer sees different documents.
  * @returns {Promise<string>} the verification id
  */
-/** ICAO 9303 check digit: weights 7, 3, 1 over digits, letters A=10…Z=35 and the filler `<` = 0. */
-function checkDigit(text) {
-  let sum = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    const value = c === "<" ? 0 : /[0-9]/.test(c) ? Number(c) : c.charCodeAt(0) - 55;
-    sum += value * [7, 3, 1][i % 3];
-  }
-  return String(sum % 10);
-}
-
-/**
- * The three TD1 lines of a German ID card (issuing state and nationality `D`) with every check digit right.
- *
- * @example
- * td1Mrz({ number: "T22000129", surname: "MUSTERMANN", given: "ERIKA", birth: "1984-08-12", expiry: "2031-01-01", sex: "F" });
- */
-export function td1Mrz({ number, surname, given, birth, expiry, sex }) {
-  const pad = (text, n) => text.padEnd(n, "<").slice(0, n);
-  const yymmdd = (iso) => iso.slice(2).replaceAll("-", "");
-  const line1 = pad(`IDD<<${pad(number, 9)}${checkDigit(pad(number, 9))}`, 30);
-  const head = `${yymmdd(birth)}${checkDigit(yymmdd(birth))}${sex}${yymmdd(expiry)}${checkDigit(yymmdd(expiry))}D<<`;
-  const line2Body = pad(head, 29);
-  const composite = checkDigit(line1.slice(5, 30) + line2Body.slice(0, 7) + line2Body.slice(8, 15) + line2Body.slice(18, 29));
-  const line3 = pad(`${surname.replaceAll(" ", "<")}<<${given.replaceAll(" ", "<")}`, 30);
-  return [line1, line2Body + composite, line3];
-}
-
 export async function createVerification(base, key, { submit = true, lastName = "Mustermann", mrz = false } = {}) {
   const headers = { "X-API-Key": key };
   const number = `T${Math.floor(Math.random() * 1e8).toString().padStart(8, "0")}`;
@@ -276,7 +249,9 @@ export async function createVerification(base, key, { submit = true, lastName = 
           issuing_country: "DE",
           expiry_date: "2031-01-01",
           // The zone of Erika Mustermann's card, as a client that read it would send it (under any declared name).
-          ...(mrz ? { mrz: td1Mrz({ number, surname: "MUSTERMANN", given: "ERIKA", birth: "1984-08-12", expiry: "2031-01-01", sex: "F" }) } : {}),
+          ...(mrz
+            ? { mrz: td1Lines({ documentNumber: number, surname: "Mustermann", givenNames: "Erika", nationality: "D", issuingState: "D", sex: "F", birthDate: "1984-08-12", expiryDate: "2031-01-01" }) }
+            : {}),
         },
         consent: { granted: true, text_version: "2026-01" },
       },
