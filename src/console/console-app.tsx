@@ -233,14 +233,14 @@ export function buildConsole() {
     const principal = principalOf(c.get("session"));
     const row = await loadVerification(s, principal, id);
     const canDecide = allow(c, DECIDING_ROLES);
-    const [view, notes, auditRows] = await Promise.all([
+    const [view, notes, auditRows, decidedUnder] = await Promise.all([
       loadVerificationView(s, principal, id),
       canDecide ? listNotes(s, row) : Promise.resolve([]),
       listAuditEvents(s, principal.tenantId, { target_id: id, limit: CASE_AUDIT_SHOWN }),
+      // The weights and rules of the settings version the decision was made under, to explain its risk score.
+      row.settingsVersion === null ? null : s.settings.atVersion(principal.tenantId, row.settingsVersion),
     ]);
     const audit = auditRows.slice(0, CASE_AUDIT_SHOWN).map((e) => ({ at: new Date(e.createdAt).toISOString(), action: e.action, actor: `${e.actorType}${e.actorId ? ` ${e.actorId}` : ""}`, seq: e.seq }));
-    // The weights and rules of the settings version the decision was made under, to explain its risk score.
-    const decidedUnder = row.settingsVersion === null ? null : await s.settings.atVersion(principal.tenantId, row.settingsVersion);
     const layerList = Object.entries(view.layers as Record<string, { status: LayerResult["status"]; score: number | null }>).map(([layer, l]) => ({ layer: layer as LayerName, status: l.status, score: l.score ?? 0 }));
     const contributions =
       decidedUnder && row.settingsVersion !== null
@@ -403,4 +403,3 @@ export function buildConsole() {
   return app;
 }
 
-export { parseSettingsForm } from "./settings-form";

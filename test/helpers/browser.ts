@@ -5,6 +5,8 @@
  * screenshots under test-results/screenshots/.
  */
 import { mkdirSync, readFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { chromium } from "playwright-core";
@@ -126,7 +128,7 @@ export interface HookReceiver {
   /** `http://127.0.0.1:<port>` */
   origin: string;
   /** Every POST to the hook path, in arrival order. */
-  received: { body: string; headers: import("node:http").IncomingHttpHeaders }[];
+  received: { body: string; headers: http.IncomingHttpHeaders }[];
   close(): void;
 }
 
@@ -139,7 +141,6 @@ export interface HookReceiver {
  * await api("POST", "/v1/webhook-endpoints", { url: `${hooks.origin}/hooks` });
  */
 export async function startHookReceiver(hookPath: string, pages: Record<string, (url: URL) => string> = {}): Promise<HookReceiver> {
-  const http = await import("node:http");
   const received: HookReceiver["received"] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -160,6 +161,6 @@ export async function startHookReceiver(hookPath: string, pages: Record<string, 
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as import("node:net").AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
   return { origin: `http://127.0.0.1:${port}`, received, close: () => server.close() };
 }
