@@ -11,7 +11,16 @@ export type Principal =
   | { type: "user"; tenantId: string; userId: string; role: Role }
   | { type: "api_key"; tenantId: string; keyId: string; scopes: Scope[]; mode: "live" | "test" }
   /** A verification session's client secret (`vsess_…`) or the hosted page's credential (`vsct_…`): one verification only. */
-  | { type: "session"; tenantId: string; mode: "live" | "test"; sessionId: string; verificationId: string; onBehalfOf: { type: "user" | "api_key"; id: string } };
+  | {
+      type: "session";
+      tenantId: string;
+      mode: "live" | "test";
+      sessionId: string;
+      verificationId: string;
+      onBehalfOf: { type: "user" | "api_key"; id: string };
+      /** `client_secret` (`vsess_`, a tenant's app) or `credential` (`vsct_`, our hosted page after the exchange). */
+      credential: "client_secret" | "credential";
+    };
 
 /** Where a request came from: the IP (stored only encrypted on a verification, and as a keyed hash in audit rows), the user agent (logged nowhere) and Cloudflare's country. */
 export interface RequestMeta {

@@ -190,6 +190,15 @@ export const media = sqliteTable(
     bytes: integer("bytes").notNull(),
     width: integer("width").notNull(),
     height: integer("height").notNull(),
+    /**
+     * Who captured it: `api` (a tenant's server or anything holding an API key or user token), `hosted_capture` (our
+     * own capture page, with its `vsct_` credential: its canvas encoding has no camera EXIF and re-compresses, which
+     * the forensics layers then do not count), `applicant_app` (a tenant's app with the session's client secret).
+     */
+    source: text("source", { enum: ["api", "hosted_capture", "applicant_app"] }).notNull().default("api"),
+    /** The applicant's network as Cloudflare saw the upload (country incl. `T1` for Tor, ASN); only for uploads sent from the applicant's device. */
+    clientCountry: text("client_country"),
+    clientAsn: integer("client_asn"),
     createdAt: createdAt(),
     purgedAt: integer("purged_at"),
   },

@@ -1,5 +1,6 @@
 /**
- * Cron jobs (wrangler.toml [triggers]). Every minute: the stuck-verification sweeper, then the outbox and audit
+ * Cron jobs (wrangler.toml [triggers]). Every minute: the stuck-verification sweeper and the verification-session
+ * sweeper (expiry, completion), then the outbox and audit
  * catch-up (publish what a request committed but could not publish; seal pending audit rows). Daily at 03:00 UTC:
  * retention (media, evidence, embeddings, abandoned verifications, idempotency records, events and webhook deliveries
  * older than 30 days). The minute job also re-queues webhook deliveries whose message was lost.
@@ -8,6 +9,7 @@ import { isNull } from "drizzle-orm";
 import type { Services } from "../app/services";
 import { auditEvents } from "../db/schema";
 import { log } from "../lib/log";
+import { sweepSessions } from "../sessions/sessions";
 import { sweepStuck } from "../verifications/processing";
 import { runRetention } from "../verifications/retention";
 import { pruneWebhookHistory, requeueDue } from "../webhooks/maintenance";
@@ -34,6 +36,6 @@ export async function runScheduled(cron: string, s: Services): Promise<void> {
     log.info("retention_run", { ...(await runRetention(s)), webhooks: await pruneWebhookHistory(s) });
     return;
   }
-  log.info("sweeper_run", await sweepStuck(s, s.config.STUCK_AFTER_SECONDS * 1000));
+  log.info("sweeper_run", { ...(await sweepStuck(s, s.config.STUCK_AFTER_SECONDS * 1000)), sessions: (await sweepSessions(s)).settled });
   log.info("catch_up_run", { ...(await catchUp(s)), webhook_deliveries_requeued: await requeueDue(s) });
 }

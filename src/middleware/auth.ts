@@ -30,10 +30,11 @@ import { authenticateApiKey, touchApiKey } from "../identity/api-keys";
 import type { Caller } from "../identity/rate-limit";
 import { rateLimitHeaders, rateLimitedError, takeCallerLimit } from "../identity/rate-limit";
 import { getUser } from "../identity/users";
-import type { SessionRow, SessionStatus } from "../sessions/sessions";
+import type { SessionCredentialKind, SessionRow, SessionStatus } from "../sessions/sessions";
 import { authenticateSession, isSessionToken, sessionPrincipal } from "../sessions/sessions";
 import type { Principal, RequestMeta, Role, Scope } from "../types";
 import type { AppEnv } from "../app/context";
+import { takeAddressLimit } from "./ip-rate-limit";
 
 export interface AccessRule {
   /** Roles of users allowed; omit to refuse every user token. */
@@ -58,6 +59,12 @@ export const SESSION_USES: Record<NonNullable<AccessRule["session"]>, readonly S
 };
 /** Requests per minute a session's credentials may send together. */
 export const SESSION_PER_MINUTE = 120;
+/**
+ * Requests per minute one client address may send with verification-session secrets, whatever the session: taken
+ * before the secret is looked up, so a script trying secrets (or hammering D1 with them) is cut off, while an office
+ * or a mobile carrier's NAT with a few applicants on capture pages at once still fits.
+ */
+export const SESSION_IP_PER_MINUTE = 300;
 
 export type AuthFailure = "missing" | "malformed" | "unknown" | "revoked" | "expired" | "invalid";
 
@@ -101,7 +108,7 @@ async function authenticateUser(c: Context<AppEnv>, header: string): Promise<Pri
 }
 
 /** The session behind a `vsess_`/`vsct_` bearer token, if this route admits it for this session now; otherwise a 401. */
-async function authenticateSessionToken(c: Context<AppEnv>, token: string, rule: AccessRule): Promise<SessionRow> {
+async function authenticateSessionToken(c: Context<AppEnv>, token: string, rule: AccessRule): Promise<{ session: SessionRow; kind: SessionCredentialKind }> {
   const found = await authenticateSession(c.var.services, token);
   if (!found.ok) {
     const messages = {
@@ -122,7 +129,7 @@ async function authenticateSessionToken(c: Context<AppEnv>, token: string, rule:
   if (!SESSION_USES[use].includes(session.status)) {
     refuse(c, "invalid", "Authorization", `The verification session is ${session.status}; its credential can no longer do this`, `session: ${session.status}`);
   }
-  return session;
+  return { session, kind };
 }
 
 function waitUntil(c: Context<AppEnv>, work: Promise<unknown>) {
@@ -176,8 +183,9 @@ export function requireAuth(rule: AccessRule): MiddlewareHandler<AppEnv> {
     let caller: Caller;
     const sessionToken = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
     if (sessionToken && isSessionToken(sessionToken)) {
-      const session = await authenticateSessionToken(c, sessionToken, rule);
-      principal = sessionPrincipal(session);
+      await takeAddressLimit(c, "session", SESSION_IP_PER_MINUTE);
+      const { session, kind } = await authenticateSessionToken(c, sessionToken, rule);
+      principal = sessionPrincipal(session, kind);
       caller = { type: "api_key", tenantId: session.tenantId, keyId: session.id, limit: SESSION_PER_MINUTE };
     } else if (authorization) {
       principal = await authenticateUser(c, authorization);

@@ -54,6 +54,8 @@ export interface MediaInput {
   bytes: Uint8Array;
   contentType: string;
   sha256: string;
+  /** Who captured it (absent: `api`); `hosted_capture` files were encoded by our own page's canvas (no camera EXIF, re-compressed). */
+  source?: "api" | "hosted_capture" | "applicant_app";
 }
 
 /**

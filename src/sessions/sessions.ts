@@ -9,10 +9,12 @@
  * - the page's credential `vsct_…`, returned once by the exchange, valid until the session ends.
  *
  * Status: `open` → (exchange) `in_use` → (submit) `submitted` → (final decision) `completed`; `canceled` and `expired`
- * end it at any point before submission. Expiry and the follow-up of the verification's status are applied lazily: every
- * read (`getSession`, authentication) computes the effective status and persists it when it changed. No sweeper.
+ * end it at any point before submission. Every read (`getSession`, authentication) computes the effective status and
+ * persists it when it changed, so a credential stops working the moment its session ends; the minute cron
+ * (`sweepSessions`) does the same for sessions nobody reads, so `verification_session.expired` and `.completed` reach
+ * the tenant's webhooks within a minute either way.
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, lte, ne, or } from "drizzle-orm";
 import type { Services } from "../app/services";
 import { outbox, verificationSessions, verifications } from "../db/schema";
 import { randomToken } from "../lib/crypto";
@@ -203,6 +205,39 @@ async function withVerificationStatus(s: Services, where: ReturnType<typeof eq>)
   return settle(s, found.session, found.erasedAt === null ? found.verificationStatus : null);
 }
 
+/** Sessions settled per cron run; the rest wait for the next minute (or their next read). */
+const SWEEP_BATCH = 200;
+
+/**
+ * The minute cron's part: brings every session whose status is out of date up to date (past its expiry before
+ * submission → `expired`; its verification submitted → `submitted`, final → `completed`, erased → `canceled`),
+ * each with its event. Returns how many moved.
+ */
+export async function sweepSessions(s: Services): Promise<{ settled: number }> {
+  const now = s.now();
+  const live = ["open", "in_use"] as const;
+  const due = await s.db
+    .select({ session: verificationSessions, verificationStatus: verifications.status, erasedAt: verifications.erasedAt })
+    .from(verificationSessions)
+    .leftJoin(verifications, eq(verifications.id, verificationSessions.verificationId))
+    .where(
+      or(
+        and(inArray(verificationSessions.status, live), lte(verificationSessions.expiresAt, now)),
+        and(
+          inArray(verificationSessions.status, [...live, "submitted"]),
+          or(isNull(verifications.id), isNotNull(verifications.erasedAt), ne(verifications.status, "created")),
+        ),
+      ),
+    )
+    .limit(SWEEP_BATCH);
+  let settled = 0;
+  for (const found of due) {
+    const after = await settle(s, found.session, found.erasedAt === null ? found.verificationStatus : null);
+    if (after.status !== found.session.status) settled++;
+  }
+  return { settled };
+}
+
 /** One session of the caller's tenant (and mode, for an API key), with its status brought up to date; 404 otherwise. */
 export async function getSession(s: Services, principal: Principal, id: string): Promise<SessionRow> {
   const row = await withVerificationStatus(s, eq(verificationSessions.id, id));
@@ -290,7 +325,7 @@ export function sessionView(row: SessionRow) {
 }
 
 /** The session's principal: it acts only on its own verification, on behalf of the key or user that created it. */
-export function sessionPrincipal(row: SessionRow): Extract<Principal, { type: "session" }> {
+export function sessionPrincipal(row: SessionRow, credential: SessionCredentialKind): Extract<Principal, { type: "session" }> {
   const [type, ...rest] = row.createdBy.split(":");
   return {
     type: "session",
@@ -299,5 +334,6 @@ export function sessionPrincipal(row: SessionRow): Extract<Principal, { type: "s
     sessionId: row.id,
     verificationId: row.verificationId,
     onBehalfOf: { type: type === "user" ? "user" : "api_key", id: rest.join(":") },
+    credential,
   };
 }

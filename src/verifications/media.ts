@@ -13,6 +13,7 @@ import { newId } from "../lib/ids";
 import type { ImageType } from "../media/sniff";
 import type { CheckedImage } from "../media/uploads";
 import type { MediaInput } from "../pipeline/types";
+import type { Principal } from "../types";
 import type { VerificationRow } from "./transition";
 import { guardedInsert } from "./transition";
 
@@ -29,8 +30,33 @@ export const verificationPrefix = (tenantId: string, verificationId: string) => 
 
 export type MediaRow = typeof media.$inferSelect;
 
+/** Who captured an upload, and the applicant's network when the applicant's own device sent it. */
+export type Provenance = Pick<MediaRow, "source" | "clientCountry" | "clientAsn">;
+
+/** An upload by a tenant's server (API key or user token): its network is the tenant's, so none is recorded. */
+export const API_UPLOAD: Provenance = { source: "api", clientCountry: null, clientAsn: null };
+
+/**
+ * Where an upload came from, by the credential that sent it: our hosted page's `vsct_` credential → `hosted_capture`,
+ * a session's client secret (a tenant's app on the applicant's phone) → `applicant_app`, anything else → `api`. Only
+ * the first two are the applicant's device, so only they record its network (Cloudflare's `request.cf`: the country,
+ * `T1` for Tor, and the ASN).
+ *
+ * @example
+ * uploadProvenance({ type: "session", credential: "credential", … }, { country: "FR", asn: 3215 })
+ * // → { source: "hosted_capture", clientCountry: "FR", clientAsn: 3215 }
+ * uploadProvenance({ type: "api_key", … }, { country: "US" }) // → API_UPLOAD (the tenant's server, not the applicant)
+ */
+export function uploadProvenance(principal: Principal, requestCf: unknown): Provenance {
+  if (principal.type !== "session") return API_UPLOAD;
+  const cf = (typeof requestCf === "object" && requestCf !== null ? requestCf : {}) as { country?: unknown; asn?: unknown };
+  const country = typeof cf.country === "string" && /^[A-Z][A-Z0-9]$/.test(cf.country) ? cf.country : null;
+  const asn = typeof cf.asn === "number" && Number.isInteger(cf.asn) && cf.asn > 0 ? cf.asn : null;
+  return { source: principal.credential === "credential" ? "hosted_capture" : "applicant_app", clientCountry: country, clientAsn: asn };
+}
+
 /** The row and object key for an image, before anything is stored. */
-export function mediaRow(v: Pick<VerificationRow, "id" | "tenantId">, kind: MediaKind, image: CheckedImage, now: number): MediaRow {
+export function mediaRow(v: Pick<VerificationRow, "id" | "tenantId">, kind: MediaKind, image: CheckedImage, now: number, provenance: Provenance = API_UPLOAD): MediaRow {
   const id = newId("med", now);
   return {
     id,
@@ -43,6 +69,7 @@ export function mediaRow(v: Pick<VerificationRow, "id" | "tenantId">, kind: Medi
     bytes: image.bytes.byteLength,
     width: image.width,
     height: image.height,
+    ...provenance,
     createdAt: now,
     purgedAt: null,
   };
@@ -53,8 +80,8 @@ export async function putObject(s: Services, row: MediaRow, image: CheckedImage)
 }
 
 /** Stores a checked image; a new document_front/document_back/selfie replaces the previous one of that kind. */
-export async function storeMedia(s: Services, v: VerificationRow, kind: MediaKind, image: CheckedImage): Promise<MediaRow> {
-  const row = mediaRow(v, kind, image, s.now());
+export async function storeMedia(s: Services, v: VerificationRow, kind: MediaKind, image: CheckedImage, provenance: Provenance = API_UPLOAD): Promise<MediaRow> {
+  const row = mediaRow(v, kind, image, s.now(), provenance);
   await putObject(s, row, image);
   const existing = kind === "selfie_frame" ? [] : await s.db.select().from(media).where(and(eq(media.verificationId, v.id), eq(media.kind, kind), isNull(media.purgedAt)));
   const accepts = sql`exists (select 1 from ${verifications} where ${verifications.id} = ${v.id} and ${verifications.status} in (${sql.join(UPLOAD_STATUSES.map((st) => sql`${st}`), sql`, `)}) and ${verifications.erasedAt} is null)`;
@@ -91,7 +118,7 @@ export async function loadMediaInputs(s: Services, rows: MediaRow[]): Promise<Me
   for (const r of rows.filter((m) => !m.purgedAt)) {
     const bytes = await s.media.get(r.r2Key);
     if (!bytes) throw new Error(`media object missing from storage: ${r.id}`);
-    inputs.push({ kind: r.kind, bytes, contentType: r.contentType, sha256: r.sha256 });
+    inputs.push({ kind: r.kind, bytes, contentType: r.contentType, sha256: r.sha256, source: r.source });
   }
   return inputs;
 }

@@ -5,7 +5,7 @@
  */
 import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Services } from "../app/services";
-import { verifications } from "../db/schema";
+import { media, verifications } from "../db/schema";
 import { ApiError, notFound } from "../lib/errors";
 import type { DeclaredData, NetworkObservation } from "../pipeline/types";
 import type { Principal } from "../types";
@@ -128,10 +128,22 @@ export async function decryptDeclared(s: Services, row: VerificationRow): Promis
   };
 }
 
-/** What the tenant's server passed on about the applicant's network, as the geo layer's observations. */
+/**
+ * The geo layer's observations of the applicant's network: what the tenant's server passed on (`applicant.ip`,
+ * `applicant.device`), and each distinct network (country, ASN) that uploads from the applicant's own device came from
+ * (the hosted page or a tenant's app with the session secret; Cloudflare's `T1` country is Tor).
+ */
 export async function networkObservations(s: Services, row: VerificationRow): Promise<NetworkObservation[]> {
-  if (!row.applicantEnc) return [];
-  const { ip, device } = await s.crypto.decryptJson<StoredApplicant>(row.tenantId, row.applicantEnc);
-  if (!ip && !device) return [];
-  return [{ source: "tenant", ip: ip ?? null, country: device?.country ?? null, asn: device?.asn ?? null, anonymous: device?.anonymous ?? false }];
+  const observations: NetworkObservation[] = [];
+  if (row.applicantEnc) {
+    const { ip, device } = await s.crypto.decryptJson<StoredApplicant>(row.tenantId, row.applicantEnc);
+    if (ip || device) observations.push({ source: "tenant", ip: ip ?? null, country: device?.country ?? null, asn: device?.asn ?? null, anonymous: device?.anonymous ?? false });
+  }
+  const devices = await s.db
+    .selectDistinct({ country: media.clientCountry, asn: media.clientAsn })
+    .from(media)
+    .where(and(eq(media.verificationId, row.id), sql`(${media.clientCountry} is not null or ${media.clientAsn} is not null)`))
+    .orderBy(asc(media.clientCountry), asc(media.clientAsn));
+  for (const d of devices) observations.push({ source: "applicant_device", ip: null, country: d.country, asn: d.asn, anonymous: d.country === "T1" });
+  return observations;
 }

@@ -23,7 +23,7 @@ const mask = (n: string) => (n.length <= 4 ? "•".repeat(n.length) : `${"•".r
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function mediaView(m: MediaRow) {
-  return { media_id: m.id, kind: m.kind, sha256: m.sha256, content_type: m.contentType, bytes: m.bytes, width: m.width, height: m.height, uploaded_at: iso(m.createdAt), purged: m.purgedAt !== null };
+  return { media_id: m.id, kind: m.kind, sha256: m.sha256, content_type: m.contentType, bytes: m.bytes, width: m.width, height: m.height, source: m.source, uploaded_at: iso(m.createdAt), purged: m.purgedAt !== null };
 }
 
 export function summaryView(v: VerificationRow) {

@@ -25,7 +25,11 @@ export const exifLayer: Layer = {
         let thumbnailDistance: number | null = null;
         const side = sideLabel(doc);
         const exam = examineExif(doc.bytes, { today: ctx.today, documentIssueDate: null, declaredCountry: inputs.declared.documentIssuingCountry ?? inputs.declared.country });
-        for (const f of exam.findings) findings.push({ ...f, data: { ...f.data, media: side } } as Finding);
+        for (const f of exam.findings) {
+          // Our hosted page encodes every capture on a canvas, which writes no EXIF: expected, and said so.
+          const ours = f.code === "EXIF_MISSING" && doc.source === "hosted_capture";
+          findings.push((ours ? { ...f, message: "No EXIF: captured by our hosted page, whose canvas encoding writes none", data: { ...f.data, media: side, not_counted: "hosted_capture" } } : { ...f, data: { ...f.data, media: side } }) as Finding);
+        }
         if (exam.thumbnail) {
           const thumbnail = decodeThumbnail(exam.thumbnail);
           if (thumbnail) {

@@ -78,13 +78,14 @@ export function jpegLayer(evidence: JpegEvidence): Layer {
           const { structure, encoder, compression } = report;
           if (encoder.family === "photoshop")
             findings.push({ code: "JPEG_EDITOR_TABLES", severity: "warning", message: `The ${side} was last saved with ${encoder.label}'s quantisation tables`, data: { media: side, encoder: encoder.label, quality: encoder.quality } });
-          if (compression?.doubleCompressed)
-            findings.push({
-              code: "JPEG_DOUBLE_COMPRESSED",
-              severity: "warning",
-              message: `The ${side} was JPEG-compressed at least twice`,
-              data: { media: side, evidence: round3(compression.evidence), primary_quantisation: compression.primary.slice(0, 8) },
-            });
+          if (compression?.doubleCompressed) {
+            const data = { media: side, evidence: round3(compression.evidence), primary_quantisation: compression.primary.slice(0, 8) };
+            findings.push(
+              ownCapture(doc)
+                ? { code: "JPEG_DOUBLE_COMPRESSED", severity: "info", message: `The ${side} was JPEG-compressed at least twice; not counted: our capture page encodes every image itself`, data: { ...data, not_counted: "hosted_capture" } }
+                : { code: "JPEG_DOUBLE_COMPRESSED", severity: "warning", message: `The ${side} was JPEG-compressed at least twice`, data },
+            );
+          }
           const anomalies = structure.anomalies.filter(weighty);
           if (anomalies.length) findings.push({ code: "JPEG_STRUCTURE_ANOMALY", severity: "warning", message: `The ${side}'s segments are in an order no camera writes`, data: { media: side, anomalies } });
           findings.push({
@@ -108,12 +109,22 @@ export function jpegLayer(evidence: JpegEvidence): Layer {
           });
         }
         if (!examined) return { status: "skipped", score: 0, findings: findings.length ? findings : [{ code: "INPUT_MISSING", severity: "info", message: "No document image to examine" }] };
-        const result = verdict(findings, { JPEG_EDITOR_TABLES: 60, JPEG_DOUBLE_COMPRESSED: 40, JPEG_STRUCTURE_ANOMALY: 30 });
-        const statistic = Math.max(0, ...documents.map((doc) => evidence.of(doc)?.compression?.finerStatistic ?? 0));
-        return { ...result, score: Math.max(result.score, gradedFinerRisk(statistic)) };
+        const result = verdict(
+          findings.filter((f) => f.data?.not_counted === undefined),
+          { JPEG_EDITOR_TABLES: 60, JPEG_DOUBLE_COMPRESSED: 40, JPEG_STRUCTURE_ANOMALY: 30 },
+        );
+        const statistic = Math.max(0, ...documents.filter((doc) => !ownCapture(doc)).map((doc) => evidence.of(doc)?.compression?.finerStatistic ?? 0));
+        return { ...result, findings, score: Math.max(result.score, gradedFinerRisk(statistic)) };
       }),
   };
 }
+
+/**
+ * Whether our own hosted page captured the file: it draws the camera frame (or the picked file) on a canvas and
+ * encodes it itself, so a second compression is ours and is reported but not counted against the applicant. Every
+ * other trace (editor tables, segment order, error levels) still counts: the page never writes those.
+ */
+const ownCapture = (media: MediaInput) => media.source === "hosted_capture";
 
 /** Risk from a finer-first-save trace too weak to report: at most this, below `JPEG_DOUBLE_COMPRESSED`'s 40. */
 export const MAX_GRADED_FINER_RISK = 25;

@@ -6,6 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, jsonBody, jsonContent } from "../../lib/openapi";
 import { requireAuth } from "../../middleware/auth";
+import { ipRateLimit } from "../../middleware/ip-rate-limit";
 import { DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS } from "../../sessions/sessions";
 import { CreateVerificationShape } from "../verifications/verifications.schemas";
 
@@ -137,7 +138,8 @@ export const exchangeSecretRoute = createRoute({
   summary: "Exchange the client secret for the page's credential",
   description:
     "Called once by the hosted page with `Authorization: Bearer vsess_…`. Returns a `vsct_…` credential for the rest of the session; from then on the client secret is refused (401), so a copied link cannot be replayed.",
-  middleware: [requireAuth({ session: "exchange" })] as const,
+  // A page opens once per applicant: 30 exchanges a minute from one address is plenty, and a script trying secrets stops.
+  middleware: [ipRateLimit("session_exchange", 30), requireAuth({ session: "exchange" })] as const,
   security: [{ bearerAuth: [] }],
   request: { params: SessionIdParam },
   responses: { 200: jsonContent(Exchanged, "The page's credential"), ...errorResponses(401, 403, 429) },

@@ -12,7 +12,7 @@ import { withIdempotency } from "../../verifications/idempotency";
 import type { CreateRequest, CreateVerificationInput } from "../../verifications/lifecycle";
 import { createVerification, issueChallenge, redecideVerification, submitVerification } from "../../verifications/lifecycle";
 import type { MediaKind } from "../../verifications/media";
-import { MAX_SELFIE_FRAMES, UPLOAD_STATUSES, openArtifact, storeMedia } from "../../verifications/media";
+import { MAX_SELFIE_FRAMES, UPLOAD_STATUSES, openArtifact, storeMedia, uploadProvenance } from "../../verifications/media";
 import { deletionReceipt, exportVerification, resultReceipt } from "../../verifications/receipts";
 import { listVerifications, loadVerification } from "../../verifications/repository";
 import type { Status } from "../../verifications/status";
@@ -108,7 +108,7 @@ export const uploadMediaHandler: RouteHandler<typeof uploadMediaRoute, AppEnv> =
     throw new ApiError("INVALID_TRANSITION", `Images can be added only before submission (or after a reviewer asked for new ones); the verification is ${v.status}`);
   }
   const bytes = isMultipart(c) ? await requiredFilePart(await readForm(c.req), "file", maxBytes) : new Uint8Array(await c.req.arrayBuffer());
-  const row = await storeMedia(s, v, kind, await checkImage(bytes, maxBytes));
+  const row = await storeMedia(s, v, kind, await checkImage(bytes, maxBytes), uploadProvenance(c.var.principal, c.req.raw.cf));
   const { uploaded_at: _u, purged: _p, ...body } = mediaView(row);
   return c.json(body, 201);
 };

@@ -96,8 +96,13 @@ export const MediaParams = IdParam.extend({
   kind: z.enum(["document_front", "document_back", "selfie", "selfie_frame"]).openapi({ param: { name: "kind", in: "path" } }),
 });
 
+/** Who captured an upload (see the media table): the forensics layers do not count our own page's encoding against the applicant. */
+export const MediaSource = z
+  .enum(["api", "hosted_capture", "applicant_app"])
+  .openapi({ description: "`api`: sent with an API key or user token; `hosted_capture`: captured by the hosted page; `applicant_app`: sent with a session's client secret" });
+
 export const MediaStored = z
-  .object({ media_id: z.string(), kind: z.string(), sha256: z.string(), content_type: z.string(), bytes: z.number(), width: z.number(), height: z.number() })
+  .object({ media_id: z.string(), kind: z.string(), sha256: z.string(), content_type: z.string(), bytes: z.number(), width: z.number(), height: z.number(), source: MediaSource })
   .openapi("MediaStored");
 
 const Finding = z.object({ code: z.string(), message: z.string(), severity: z.enum(["info", "warning", "critical"]), data: z.record(z.string(), z.unknown()).optional() });
