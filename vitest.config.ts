@@ -44,6 +44,8 @@ export default defineConfig(async () => {
             environment: "node",
             // One wrangler dev at a time: it is CPU-heavy and the tests share it.
             fileParallelism: false,
+            // One shared wrangler dev for the browser tests (test/dev-server/shared-server.mjs).
+            globalSetup: ["./test/dev-server/shared-server.mjs"],
             testTimeout: 300_000,
             hookTimeout: 180_000,
           },

@@ -8,9 +8,13 @@
  *   ...; await server.stop();
  *
  * The server's output (structured JSON logs) is kept in `server.output()` for assertions and diagnosis.
+ *
+ * Test runs share one server: the dev-server project's global setup (test/dev-server/shared-server.mjs) starts it once
+ * and names it in SHARED_SERVER_ENV, and every plain `startLocalServer()` (no vars, crons, reuse or extra arguments)
+ * in a test file then returns that server (each file registers its own tenant); `stop()` leaves it running.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -25,6 +29,33 @@ const wranglerBin = path.join(root, "node_modules", ".bin", "wrangler");
 const wranglerEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", CI: "true" };
 
 export const FINAL = ["verified", "not_verified", "manual_review", "error"];
+
+/** The environment variable naming the shared server of a test run: JSON `{ base, port, outputFile }`. */
+export const SHARED_SERVER_ENV = "EDGE_KYC_SHARED_DEV_SERVER";
+
+/** The shared server of this test run, as a handle whose `stop()` leaves it running; null when there is none. */
+function sharedServer() {
+  const named = process.env[SHARED_SERVER_ENV];
+  if (!named) return null;
+  const { base, port, outputFile } = JSON.parse(named);
+  const output = () => {
+    try {
+      return readFileSync(outputFile, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  return {
+    base,
+    port,
+    dir: null,
+    persist: null,
+    shared: true,
+    output,
+    waitForOutput: () => Promise.reject(new Error("the shared test server cannot wait for output; start a server of your own")),
+    stop: async () => {},
+  };
+}
 
 /** A TCP port nobody listens on right now. */
 export function freePort() {
@@ -64,9 +95,16 @@ async function putModels(persist) {
  * Starts `wrangler dev --local --test-scheduled` on a free port over a fresh state directory, or over
  * `reuse.dir` of an earlier server (same state and secrets, e.g. after killing it). With `crons`, the crons
  * of wrangler.toml fire on their schedule exactly as under `npm run dev` (scripts/dev.mjs).
- * @param {{ vars?: Record<string, string>, extraArgs?: string[], crons?: boolean, reuse?: { dir: string }, log?: (line: string) => void }} [options]
+ * `outputFile` also appends the output to that file (the shared server's, read by the test files).
+ * @param {{ vars?: Record<string, string>, extraArgs?: string[], crons?: boolean, reuse?: { dir: string }, log?: (line: string) => void, outputFile?: string }} [options]
  */
-export async function startLocalServer({ vars = {}, extraArgs = [], crons = false, reuse, log = () => {} } = {}) {
+export async function startLocalServer({ vars = {}, extraArgs = [], crons = false, reuse, log = () => {}, outputFile } = {}) {
+  const plain = !Object.keys(vars).length && !extraArgs.length && !crons && !reuse && !outputFile;
+  const shared = plain ? sharedServer() : null;
+  if (shared) {
+    log(`shared server ${shared.base}`);
+    return shared;
+  }
   const dir = reuse?.dir ?? mkdtempSync(path.join(tmpdir(), "edge-kyc-dev-"));
   const persist = path.join(dir, "state");
   const envFile = path.join(dir, ".dev.vars");
@@ -91,6 +129,7 @@ export async function startLocalServer({ vars = {}, extraArgs = [], crons = fals
   const listeners = new Set();
   const onData = (d) => {
     output += d;
+    if (outputFile) appendFileSync(outputFile, d);
     for (const l of listeners) l(output);
   };
   child.stdout.on("data", onData);
