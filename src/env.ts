@@ -3,6 +3,7 @@
  * and its configuration, parsed with zod at the entry so a missing or malformed secret fails loudly.
  */
 import { z } from "zod";
+import { FAULT_ENVIRONMENTS, faultsField } from "./faults/plan";
 
 /** Secrets are not in wrangler.toml; locally they come from the generated .dev.vars (scripts/dev-secrets.mjs). */
 export interface Secrets {
@@ -10,7 +11,8 @@ export interface Secrets {
   DATA_ENCRYPTION_KEY: string;
 }
 
-export type Bindings = CloudflareBindings & Secrets;
+/** `FAULTS` is not in wrangler.toml: it is set only for a development run (`--var FAULTS:…`, the faults bench). */
+export type Bindings = CloudflareBindings & Secrets & { FAULTS?: string };
 
 const jwkSchema = z
   .object({ kty: z.literal("EC"), crv: z.literal("P-256"), d: z.string(), x: z.string(), y: z.string(), kid: z.string().min(1) })
@@ -43,6 +45,13 @@ const configSchema = z.object({
         return false;
       }
     }, "DATA_ENCRYPTION_KEY must be 32 bytes, base64"),
+  // Development-only fault injection (src/faults): e.g. "pipeline=0.3,r2_read=0.3,d1_write=0.3,outbox=0.3,seed=7".
+  FAULTS: faultsField,
+}).superRefine((c, ctx) => {
+  // Staging is refused too: it mirrors production, and its numbers must not be bent by failures someone forgot to turn off.
+  if (c.FAULTS && !(FAULT_ENVIRONMENTS as readonly string[]).includes(c.ENVIRONMENT)) {
+    ctx.addIssue({ code: "custom", path: ["FAULTS"], message: `fault injection is for ${FAULT_ENVIRONMENTS.join(" and ")} only; refused in ${c.ENVIRONMENT}` });
+  }
 });
 
 export type Config = z.infer<typeof configSchema> & { corsOrigins: string[] | "*" };

@@ -31,6 +31,7 @@ import type { TenantCrypto } from "../lib/crypto";
 import type { AuditLog, Clock, JobQueue, MediaStore, Outbox, RateLimits, SettingsStore, StatusEvents, WebhookQueue } from "../ports";
 import { queueWebhookQueue } from "../adapters/queues/webhook-queue";
 import { fanOut } from "../webhooks/fanout";
+import { faultSwitchFor, faultyD1, faultyMedia, faultyPublication } from "../faults";
 
 export interface Services {
   config: Config;
@@ -68,7 +69,11 @@ const present = (binding: unknown, method: string) => async () => {
 
 export function createServices(env: Bindings, clock: Clock = { now: () => Date.now() }): Services {
   const config = loadConfig(env);
-  const db = createDb(env.DB);
+  // Development only (FAULTS, refused by loadConfig in staging and production): D1 writes, media reads and outbox
+  // publications fail at the configured rates, the way the platform's would (src/faults).
+  const faults = faultSwitchFor(config.FAULTS);
+  const d1 = config.FAULTS ? faultyD1(env.DB, faults) : env.DB;
+  const db = createDb(d1);
   const crypto = createTenantCrypto(config.DATA_ENCRYPTION_KEY);
   const statusEvents = durableStatusEvents(env.VERIFICATION_EVENTS);
   const tokens = createTokenService(config);
@@ -80,12 +85,12 @@ export function createServices(env: Bindings, clock: Clock = { now: () => Date.n
     now: () => clock.now(),
     crypto,
     tokens,
-    audit: createAuditLog({ db, d1: env.DB, chains: env.AUDIT_CHAIN, crypto, tokens, now: () => clock.now() }),
-    media: r2MediaStore(env.MEDIA),
+    audit: createAuditLog({ db, d1, chains: env.AUDIT_CHAIN, crypto, tokens, now: () => clock.now() }),
+    media: config.FAULTS ? faultyMedia(r2MediaStore(env.MEDIA), faults) : r2MediaStore(env.MEDIA),
     jobs: queueJobQueue(env.VERIFICATION_JOBS),
     statusEvents,
     webhooks,
-    outbox: d1Outbox(db, statusEvents, clock, (row) => fanOut(db, webhooks, row, clock.now())),
+    outbox: d1Outbox(db, statusEvents, clock, faultyPublication((row) => fanOut(db, webhooks, row, clock.now()), faults)),
     settings: d1SettingsStore(db, clock),
     rateLimits: durableRateLimits(env.RATE_LIMITER),
     imageResizer: resizerFromBinding(env.IMAGES),

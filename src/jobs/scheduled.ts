@@ -31,11 +31,30 @@ export async function catchUp(s: Services): Promise<{ published: number; failed:
   return { published, failed, tenants: pending.length };
 }
 
+/**
+ * Runs one step of a cron job; a failure is logged and the next steps still run (a D1 write failing in the sweeper
+ * must not skip that minute's outbox publication and audit sealing). Returns the step's result, or null.
+ */
+async function step<T>(name: string, work: () => Promise<T>): Promise<T | null> {
+  try {
+    return await work();
+  } catch (err) {
+    log.error("scheduled_step_failed", { step: name, error: err });
+    return null;
+  }
+}
+
 export async function runScheduled(cron: string, s: Services): Promise<void> {
   if (cron === RETENTION_CRON) {
-    log.info("retention_run", { ...(await runRetention(s)), webhooks: await pruneWebhookHistory(s) });
+    const retention = await step("retention", () => runRetention(s));
+    const webhooks = await step("prune_webhook_history", () => pruneWebhookHistory(s));
+    log.info("retention_run", { ...retention, webhooks });
     return;
   }
-  log.info("sweeper_run", { ...(await sweepStuck(s, s.config.STUCK_AFTER_SECONDS * 1000)), sessions: (await sweepSessions(s)).settled });
-  log.info("catch_up_run", { ...(await catchUp(s)), webhook_deliveries_requeued: await requeueDue(s) });
+  const swept = await step("sweep_stuck", () => sweepStuck(s, s.config.STUCK_AFTER_SECONDS * 1000));
+  const sessions = await step("sweep_sessions", () => sweepSessions(s));
+  log.info("sweeper_run", { ...swept, sessions: sessions?.settled ?? null });
+  const caughtUp = await step("catch_up", () => catchUp(s));
+  const requeued = await step("requeue_webhook_deliveries", () => requeueDue(s));
+  log.info("catch_up_run", { ...caughtUp, webhook_deliveries_requeued: requeued });
 }

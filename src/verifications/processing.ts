@@ -16,6 +16,7 @@ import type { MrzReader } from "../reading/ocr/reader";
 import { embeddingToBytes } from "../face/duplicates";
 import { sha256Hex } from "../lib/crypto";
 import { toBase64Url } from "../lib/encoding";
+import { faultSwitchFor } from "../faults";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
 import type { ReasonCode } from "../pipeline/codes";
@@ -91,6 +92,8 @@ export async function processJob(s: Services, job: VerificationJob, deps: { engi
       .where(and(eq(verifications.id, v.id), eq(verifications.status, "processing"), isNull(verifications.erasedAt)));
   }
 
+  // Development only (FAULTS=pipeline=…): a share of runs fail as they start, after the verification is `processing`.
+  faultSwitchFor(s.config.FAULTS).check("pipeline", "run");
   const declared = await decryptDeclared(s, v);
   const inputs = {
     verificationId: v.id,
@@ -211,17 +214,23 @@ export async function sweepStuck(s: Services, stuckAfterMs: number): Promise<{ r
   let deadLettered = 0;
   for (const v of stuck) {
     const job = { verification_id: v.id, tenant_id: v.tenantId, enqueued_at: s.now() };
-    if (v.attempts >= MAX_ATTEMPTS) {
-      if ((await deadLetter(s, job)) === "moved") deadLettered++;
-      continue;
+    // One verification's failure (a D1 write, the queue) must not keep the sweeper from the others: the next minute
+    // retries it.
+    try {
+      if (v.attempts >= MAX_ATTEMPTS) {
+        if ((await deadLetter(s, job)) === "moved") deadLettered++;
+        continue;
+      }
+      // Pushing the clock forward keeps the next sweep from re-enqueueing the same verification again at once.
+      await s.db
+        .update(verifications)
+        .set(v.status === "processing" ? { processingStartedAt: s.now() } : { submittedAt: s.now() })
+        .where(and(eq(verifications.id, v.id), eq(verifications.status, v.status)));
+      await s.jobs.enqueue(job);
+      requeued++;
+    } catch (err) {
+      log.warn("stuck_verification_sweep_failed", { verification_id: v.id, error: err });
     }
-    // Pushing the clock forward keeps the next sweep from re-enqueueing the same verification again at once.
-    await s.db
-      .update(verifications)
-      .set(v.status === "processing" ? { processingStartedAt: s.now() } : { submittedAt: s.now() })
-      .where(and(eq(verifications.id, v.id), eq(verifications.status, v.status)));
-    await s.jobs.enqueue(job);
-    requeued++;
   }
   if (requeued || deadLettered) log.warn("stuck_verifications_swept", { requeued, dead_lettered: deadLettered });
   return { requeued, deadLettered };

@@ -61,6 +61,18 @@ describe("webhook deliveries survive faults", () => {
     expect(published?.published_at).not.toBeNull();
   });
 
+  it("a sweeper whose D1 reads fail does not keep the minute cron from publishing the outbox", async () => {
+    const inbox = `recovery-step-${Date.now().toString(36)}`;
+    await endpointFor(inbox);
+    const real = createServices(env);
+    const event = await committedEvent(real);
+    // The sweepers query through `s.db`; the outbox keeps its own handle, as in production where only one step fails.
+    const failingDb = new Proxy(real.db, { get: (target, prop) => (prop === "select" || prop === "selectDistinct" ? () => { throw new InjectedFault("D1 read"); } : Reflect.get(target, prop)) });
+    await runScheduled("* * * * *", { ...real, db: failingDb });
+    const [got] = await until(() => received(inbox), (r) => r.length >= 1);
+    expect(got.headers["webhook-id"]).toBe(event.id);
+  });
+
   it("a pending delivery whose queue message was lost is re-queued by the minute cron and delivered once", async () => {
     const inbox = `recovery-lost-${Date.now().toString(36)}`;
     const endpoint = await endpointFor(inbox);

@@ -8,12 +8,9 @@ import type { DecisionSettings } from "../../pipeline/settings";
 import type { Clock, JobQueue, MediaStore, Outbox, OutboxRow, SettingsStore, StatusEvent, StatusEvents, VerificationJob } from "../../ports";
 import type { Gallery, GalleryFace } from "../../pipeline/layers/biometrics";
 
-export class InjectedFault extends Error {
-  constructor(what: string) {
-    super(`injected fault: ${what}`);
-    this.name = "InjectedFault";
-  }
-}
+import { InjectedFault } from "../../faults/injected-fault";
+
+export { InjectedFault };
 
 /** A clock that stands still until moved. */
 export function fixedClock(start = Date.UTC(2026, 0, 1)): Clock & { advance(ms: number): void } {
