@@ -21,6 +21,7 @@ import { registryRouter } from "./registry/registry.index";
 import { webhooksRouter } from "./webhooks/webhooks.index";
 import { statsRouter } from "./stats/stats.index";
 import { buildConsole } from "../console/console-app";
+import { buildCapture } from "../capture/capture-app";
 
 export function buildApi() {
   const app = createApp();
@@ -62,5 +63,7 @@ export function buildApi() {
   app.route("/", docsRouter);
   // The reviewer console: server-rendered pages over the domain functions (src/console/).
   app.route("/console", buildConsole());
+  // The hosted capture page of verification sessions (src/capture/).
+  app.route("/capture", buildCapture());
   return app;
 }

@@ -122,10 +122,10 @@ describe("what the client secret can do", () => {
     expect((await upload(secret, vid, "selfie", texturedJpeg(480, 480, 42))).status).toBe(201);
     expect((await call(`/v1/verifications/${vid}/challenge`, { method: "POST", headers: secret, json: {} })).status).toBe(201);
 
-    // The status read is minimal: no applicant data, no evidence.
+    // The status read is minimal: no applicant data, no evidence, not the challenge's steps — only what a page needs to resume.
     const status = await call(`/v1/verifications/${vid}`, { headers: secret });
     expect(status.status).toBe(200);
-    expect(status.data).toEqual({ id: vid, status: "created", decision: null });
+    expect(status.data).toEqual({ id: vid, status: "created", decision: null, media: ["document_front", "selfie"], selfie_frames: 0, challenge_steps: 3 });
 
     expect((await call(`/v1/verifications/${vid}/submit`, { method: "POST", headers: secret })).status).toBe(202);
     // After submission: no more uploads or submits, but the status stays readable.
@@ -221,7 +221,7 @@ describe("exchanging the secret", () => {
     expectSession401(await call(`/v1/verification-sessions/${created.id}/exchange`, { method: "POST", headers: credential }), "invalid");
 
     expect((await upload(credential, vid, "document_front", texturedJpeg(640, 480, 46))).status).toBe(201);
-    expect((await call(`/v1/verifications/${vid}`, { headers: credential })).data).toEqual({ id: vid, status: "created", decision: null });
+    expect((await call(`/v1/verifications/${vid}`, { headers: credential })).data).toEqual({ id: vid, status: "created", decision: null, media: ["document_front"], selfie_frames: 0, challenge_steps: 0 });
     const session = await call(`/v1/verification-sessions/${created.id}`, { headers: apiKeyHeader(testKey) });
     expect(session.data.status).toBe("in_use");
     expect(session.data.exchanged_at).not.toBeNull();

@@ -12,7 +12,7 @@ import { withIdempotency } from "../../verifications/idempotency";
 import type { CreateRequest, CreateVerificationInput } from "../../verifications/lifecycle";
 import { createVerification, issueChallenge, redecideVerification, submitVerification } from "../../verifications/lifecycle";
 import type { MediaKind } from "../../verifications/media";
-import { MAX_SELFIE_FRAMES, UPLOAD_STATUSES, openArtifact, storeMedia, uploadProvenance } from "../../verifications/media";
+import { MAX_SELFIE_FRAMES, UPLOAD_STATUSES, listMedia, openArtifact, storeMedia, uploadProvenance } from "../../verifications/media";
 import { deletionReceipt, exportVerification, resultReceipt } from "../../verifications/receipts";
 import { listVerifications, loadVerification } from "../../verifications/repository";
 import type { Status } from "../../verifications/status";
@@ -123,9 +123,23 @@ export const submitHandler: RouteHandler<typeof submitRoute, AppEnv> = async (c)
 export const getVerificationHandler: RouteHandler<typeof getVerificationRoute, AppEnv> = async (c) => {
   const principal = c.var.principal;
   if (principal.type === "session") {
-    // The hosted page learns only where the case stands: no applicant data, no evidence.
-    const v = await loadVerification(c.var.services, principal, c.req.valid("param").id);
-    return c.json({ id: v.id, status: v.status, decision: v.decision } as never, 200);
+    // The hosted page learns only where the case stands, enough to resume after a reload: which kinds of image are in,
+    // how many selfie frames, how many challenge steps were issued. No applicant data, no evidence, not the steps.
+    const s = c.var.services;
+    const v = await loadVerification(s, principal, c.req.valid("param").id);
+    const stored = (await listMedia(s, v.id)).filter((m) => !m.purgedAt);
+    const challenge = v.challenge as { steps?: unknown[] } | null;
+    return c.json(
+      {
+        id: v.id,
+        status: v.status,
+        decision: v.decision,
+        media: [...new Set(stored.map((m) => m.kind))],
+        selfie_frames: stored.filter((m) => m.kind === "selfie_frame").length,
+        challenge_steps: challenge?.steps?.length ?? 0,
+      } as never,
+      200,
+    );
   }
   return c.json((await loadVerificationView(c.var.services, c.var.principal, c.req.valid("param").id)) as never, 200);
 };
