@@ -5,6 +5,10 @@
  *   GET /genuine?seed=N[&kind=td1|td3][&expiry=YYYY-MM-DD] → { bytes (base64), truth } (expiry overrides the holder's)
  *   GET /tamper?seed=N&type=<TamperType>[&exif=stripped|kept|software][&editor=<preset>]
  *                                                           → the genuine document of that seed, tampered
+ *   GET /malformed                                          → [{ name, bytes (base64) }]: unusual encodings only sharp
+ *                                                             can make (progressive, CMYK, 16-bit, animated, EXIF
+ *                                                             orientation 6, 1×1 …) for test/fuzz/uploads.test.ts,
+ *                                                             which crafts the broken files from them byte by byte
  * The portrait is the woman of face-api's sample1 (tests' selfie is the same woman in sample3), so a genuine
  * document matches the selfie; a pasted portrait is sample5's woman.
  */
@@ -43,8 +47,44 @@ async function genuine(seed, kind, expiry) {
 const json = (body) => new Response(JSON.stringify(body), { headers: { "Content-Type": "application/json" } });
 const base64 = (bytes) => Buffer.from(bytes).toString("base64");
 
+/**
+ * Legitimate but unusual encodings of the selfie and of a genuine document, as phones, scanners and editors write
+ * them. Made once per run. The selfie is the woman of sample3 (the same woman as the documents' portrait).
+ */
+async function unusualEncodings() {
+  if (!cache.has("unusual")) {
+    const selfie = await sharp(await sample(3)).extract({ left: 900, top: 40, width: 550, height: 660 }).toBuffer();
+    const document = Buffer.from((await genuine(1, "td1", "2031-01-01")).bytes);
+    const frame = (r, g, b) => sharp({ create: { width: 64, height: 48, channels: 3, background: { r, g, b } } }).raw().toBuffer();
+    const frames = Buffer.concat(await Promise.all([frame(200, 30, 30), frame(30, 200, 30), frame(30, 30, 200)]));
+    const files = {
+      "selfie.jpg": sharp(selfie).jpeg({ quality: 90 }),
+      "selfie.png": sharp(selfie).png(),
+      "selfie.webp": sharp(selfie).webp({ quality: 85 }),
+      "document-progressive.jpg": sharp(document).jpeg({ quality: 90, progressive: true }),
+      "document-16bit.png": sharp(document).resize({ width: 1000 }).toColourspace("rgb16").png(),
+      "selfie-progressive.jpg": sharp(selfie).jpeg({ quality: 90, progressive: true }),
+      "selfie-cmyk.jpg": sharp(selfie).toColourspace("cmyk").jpeg({ quality: 90 }),
+      "selfie-16bit.png": sharp(selfie).toColourspace("rgb16").png(),
+      "selfie-grayscale.jpg": sharp(selfie).toColourspace("b-w").jpeg({ quality: 90 }),
+      // Stored lying on its side, with the EXIF tag that tells viewers to turn it upright, as phones do.
+      "selfie-orientation-6.jpg": sharp(selfie).rotate(-90).withMetadata({ orientation: 6 }).jpeg({ quality: 90 }),
+      "animated.webp": sharp(frames, { raw: { width: 64, height: 48 * 3, channels: 3, pageHeight: 48 } }).webp({ loop: 0, delay: [100, 100, 100] }),
+      "one-pixel.jpg": sharp({ create: { width: 1, height: 1, channels: 3, background: "#808080" } }).jpeg(),
+      "one-pixel.png": sharp({ create: { width: 1, height: 1, channels: 3, background: "#808080" } }).png(),
+      "one-pixel.webp": sharp({ create: { width: 1, height: 1, channels: 3, background: "#808080" } }).webp({ lossless: true }),
+      "one-pixel-lossy.webp": sharp({ create: { width: 1, height: 1, channels: 3, background: "#808080" } }).webp({ quality: 80 }),
+    };
+    const out = [];
+    for (const [name, image] of Object.entries(files)) out.push({ name, bytes: base64(await image.toBuffer()) });
+    cache.set("unusual", out);
+  }
+  return cache.get("unusual");
+}
+
 export async function docgenBinding(request) {
   const url = new URL(request.url);
+  if (url.pathname === "/malformed") return json(await unusualEncodings());
   const seed = Number(url.searchParams.get("seed") ?? 1);
   const kind = url.searchParams.get("kind") === "td3" ? "td3" : "td1";
   const expiry = /^\d{4}-\d{2}-\d{2}$/.test(url.searchParams.get("expiry") ?? "") ? url.searchParams.get("expiry") : undefined;

@@ -10,6 +10,10 @@ import { toSourcePixels } from "../../face/engine";
 import { uprightSourceSize } from "../../face/decode";
 import { releasePixels } from "../../face/image";
 import { decodeUpload } from "../../pipeline/images";
+import { sniffImage } from "../../media/sniff";
+
+/** Below this many pixels (4 MP: a 16 MB RGBA copy) a decode that fails is not running out of memory. */
+const OUT_OF_MEMORY_PLAUSIBLE_PIXELS = 4_000_000;
 import type { compareRoute, detectRoute } from "./faces.routes";
 
 /** Faces counted (and landmarked) per image in compare. */
@@ -40,7 +44,13 @@ async function analyze(c: Context<AppEnv>, bytes: Uint8Array, field: string, opt
         throw new ApiError("IMAGE_INVALID", `The ${field} image could not be analysed: ${err.message}`, { details: { field, reason: err.code }, cause: err });
       }
       if (err.code === "DECODE_FAILED") {
-        // A well-formed image our decoder failed on (out of memory): ours, so a retryable 503, not the client's 422.
+        // A well-formed image our decoder failed on. Only on a large canvas can that be memory, which a retry may
+        // cure (503); on a small one it fails the same way every time (garbage behind a good header, found by the
+        // fuzz tests), so the client gets a 422 it can act on instead of an endless "try again".
+        const sniffed = sniffImage(bytes);
+        if (sniffed.ok && sniffed.width * sniffed.height <= OUT_OF_MEMORY_PLAUSIBLE_PIXELS) {
+          throw new ApiError("IMAGE_INVALID", `The ${field} image could not be decoded: its data is damaged or uses a coding we cannot read`, { details: { field, reason: "UNDECODABLE" }, cause: err });
+        }
         throw new ApiError("SERVICE_UNAVAILABLE", `The ${field} image could not be processed right now; try again shortly`, { headers: { "Retry-After": "5" }, cause: err });
       }
       if (err.code === "MODEL_UNAVAILABLE") {
