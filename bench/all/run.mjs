@@ -33,7 +33,7 @@ const PROFILES = {
   quick: [
     ["api", ["--duration", "5", "--connections", "16", "--no-wrangler-dev"]],
     ["load", ["--count", "30", "--concurrency", "8"]],
-    ["faults", ["--n", "20"]],
+    ["faults", ["--n", "10"]],
     ["memory", ["--sizes", "2MP,12MP"]],
     ["faces", ["--timing-only", "--timing-images", "5"]],
     ["docread", ["--count", "12", "--no-write"]],
@@ -43,7 +43,7 @@ const PROFILES = {
   full: [
     ["api", []],
     ["load", ["--count", "1000", "--concurrency", "32", "--timeout-s", "3600"]],
-    ["faults", ["--n", "100"]],
+    ["faults", ["--n", "30"]],
     ["memory", ["--sizes", "2MP,12MP,16.7MP"]],
     ["faces", []],
     ["docread", []],
