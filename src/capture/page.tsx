@@ -41,6 +41,8 @@ export function CaptureLayout(props: { locale: CaptureLocale; t: Catalogue; titl
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
         <meta name="robots" content="noindex, nofollow" />
+        {/* No favicon request: the page loads nothing it does not need. */}
+        <link rel="icon" href="data:," />
         <title>{props.title}</title>
         <link rel="stylesheet" href={CAPTURE_CSS_PATH} />
       </head>

@@ -40,19 +40,22 @@ export const API_UPLOAD: Provenance = { source: "api", clientCountry: null, clie
  * Where an upload came from, by the credential that sent it: our hosted page's `vsct_` credential → `hosted_capture`,
  * a session's client secret (a tenant's app on the applicant's phone) → `applicant_app`, anything else → `api`. Only
  * the first two are the applicant's device, so only they record its network (Cloudflare's `request.cf`: the country,
- * `T1` for Tor, and the ASN).
+ * `T1` for Tor, and the ASN) — except under `wrangler dev`, whose `request.cf` is a stand-in for a US data centre, not
+ * the applicant's network (recording it gave every local hosted capture a GEO_MISMATCH).
  *
  * @example
- * uploadProvenance({ type: "session", credential: "credential", … }, { country: "FR", asn: 3215 })
+ * uploadProvenance({ type: "session", credential: "credential", … }, { country: "FR", asn: 3215 }, "production")
  * // → { source: "hosted_capture", clientCountry: "FR", clientAsn: 3215 }
- * uploadProvenance({ type: "api_key", … }, { country: "US" }) // → API_UPLOAD (the tenant's server, not the applicant)
+ * uploadProvenance({ type: "api_key", … }, { country: "US" }, "production") // → API_UPLOAD (the tenant's server, not the applicant)
  */
-export function uploadProvenance(principal: Principal, requestCf: unknown): Provenance {
+export function uploadProvenance(principal: Principal, requestCf: unknown, environment: string): Provenance {
   if (principal.type !== "session") return API_UPLOAD;
+  const source = principal.credential === "credential" ? "hosted_capture" : "applicant_app";
+  if (environment === "development") return { source, clientCountry: null, clientAsn: null };
   const cf = (typeof requestCf === "object" && requestCf !== null ? requestCf : {}) as { country?: unknown; asn?: unknown };
   const country = typeof cf.country === "string" && /^[A-Z][A-Z0-9]$/.test(cf.country) ? cf.country : null;
   const asn = typeof cf.asn === "number" && Number.isInteger(cf.asn) && cf.asn > 0 ? cf.asn : null;
-  return { source: principal.credential === "credential" ? "hosted_capture" : "applicant_app", clientCountry: country, clientAsn: asn };
+  return { source, clientCountry: country, clientAsn: asn };
 }
 
 /** The row and object key for an image, before anything is stored. */

@@ -108,7 +108,7 @@ export const uploadMediaHandler: RouteHandler<typeof uploadMediaRoute, AppEnv> =
     throw new ApiError("INVALID_TRANSITION", `Images can be added only before submission (or after a reviewer asked for new ones); the verification is ${v.status}`);
   }
   const bytes = isMultipart(c) ? await requiredFilePart(await readForm(c.req), "file", maxBytes) : new Uint8Array(await c.req.arrayBuffer());
-  const row = await storeMedia(s, v, kind, await checkImage(bytes, maxBytes), uploadProvenance(c.var.principal, c.req.raw.cf));
+  const row = await storeMedia(s, v, kind, await checkImage(bytes, maxBytes), uploadProvenance(c.var.principal, c.req.raw.cf, s.config.ENVIRONMENT));
   const { uploaded_at: _u, purged: _p, ...body } = mediaView(row);
   return c.json(body, 201);
 };
