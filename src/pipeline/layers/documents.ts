@@ -11,11 +11,19 @@ export const sideLabel = (m: MediaInput) => (m.kind === "document_back" ? "docum
 export const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /**
- * Status and score from findings: the highest risk any finding carries (`risk` per code; otherwise critical 90,
- * warning 40, info 0).
+ * Whether our own hosted page captured the file: it draws the camera frame (or the picked file) on a canvas and
+ * encodes it itself, so the traces of that encoding (no camera EXIF, a second compression) are ours, reported with
+ * `data.not_counted` and left out of the verdict. Every other trace still counts: the page never writes those.
+ */
+export const ownCapture = (media: MediaInput) => media.source === "hosted_capture";
+
+/**
+ * Status and score from findings: the highest risk any counted finding carries (`risk` per code; otherwise critical
+ * 90, warning 40, info 0). Findings marked `data.not_counted` (our own capture's traces) are kept but weigh nothing.
  */
 export function verdict(findings: Finding[], risk: Partial<Record<Finding["code"], number>>): Omit<LayerResult, "layer" | "ms"> {
-  const score = Math.max(0, ...findings.map((f) => risk[f.code] ?? (f.severity === "critical" ? 90 : f.severity === "warning" ? 40 : 0)));
-  const status = findings.some((f) => f.severity === "critical") ? "failed" : findings.some((f) => f.severity === "warning") ? "warning" : "passed";
+  const counted = findings.filter((f) => f.data?.not_counted === undefined);
+  const score = Math.max(0, ...counted.map((f) => risk[f.code] ?? (f.severity === "critical" ? 90 : f.severity === "warning" ? 40 : 0)));
+  const status = counted.some((f) => f.severity === "critical") ? "failed" : counted.some((f) => f.severity === "warning") ? "warning" : "passed";
   return { status, score, findings };
 }

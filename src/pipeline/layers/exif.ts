@@ -9,7 +9,7 @@ import { releasePixels } from "../../face/image";
 import { compareThumbnail, examineExif } from "../../imaging/exif";
 import type { Finding, Layer } from "../types";
 import { timed } from "../types";
-import { documentImages, round3, sideLabel, verdict } from "./documents";
+import { documentImages, ownCapture, round3, sideLabel, verdict } from "./documents";
 
 /** Risk each finding adds (the layer's score is the highest). */
 const RISK: Partial<Record<Finding["code"], number>> = { EXIF_THUMBNAIL_MISMATCH: 80, EXIF_EDITED: 60, EXIF_DATE_MISMATCH: 35 };
@@ -27,7 +27,7 @@ export const exifLayer: Layer = {
         const exam = examineExif(doc.bytes, { today: ctx.today, documentIssueDate: null, declaredCountry: inputs.declared.documentIssuingCountry ?? inputs.declared.country });
         for (const f of exam.findings) {
           // Our hosted page encodes every capture on a canvas, which writes no EXIF: expected, and said so.
-          const ours = f.code === "EXIF_MISSING" && doc.source === "hosted_capture";
+          const ours = f.code === "EXIF_MISSING" && ownCapture(doc);
           findings.push((ours ? { ...f, message: "No EXIF: captured by our hosted page, whose canvas encoding writes none", data: { ...f.data, media: side, not_counted: "hosted_capture" } } : { ...f, data: { ...f.data, media: side } }) as Finding);
         }
         if (exam.thumbnail) {

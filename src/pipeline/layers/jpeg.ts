@@ -12,7 +12,7 @@ import type { JpegStructure } from "../../imaging/jpeg/structure";
 import { identifyEncoder } from "../../imaging/jpeg/tables";
 import type { Finding, Layer, MediaInput } from "../types";
 import { timed } from "../types";
-import { documentImages, round3, sideLabel, verdict } from "./documents";
+import { documentImages, ownCapture, round3, sideLabel, verdict } from "./documents";
 
 export interface JpegReport {
   structure: JpegStructure;
@@ -109,22 +109,12 @@ export function jpegLayer(evidence: JpegEvidence): Layer {
           });
         }
         if (!examined) return { status: "skipped", score: 0, findings: findings.length ? findings : [{ code: "INPUT_MISSING", severity: "info", message: "No document image to examine" }] };
-        const result = verdict(
-          findings.filter((f) => f.data?.not_counted === undefined),
-          { JPEG_EDITOR_TABLES: 60, JPEG_DOUBLE_COMPRESSED: 40, JPEG_STRUCTURE_ANOMALY: 30 },
-        );
+        const result = verdict(findings, { JPEG_EDITOR_TABLES: 60, JPEG_DOUBLE_COMPRESSED: 40, JPEG_STRUCTURE_ANOMALY: 30 });
         const statistic = Math.max(0, ...documents.filter((doc) => !ownCapture(doc)).map((doc) => evidence.of(doc)?.compression?.finerStatistic ?? 0));
-        return { ...result, findings, score: Math.max(result.score, gradedFinerRisk(statistic)) };
+        return { ...result, score: Math.max(result.score, gradedFinerRisk(statistic)) };
       }),
   };
 }
-
-/**
- * Whether our own hosted page captured the file: it draws the camera frame (or the picked file) on a canvas and
- * encodes it itself, so a second compression is ours and is reported but not counted against the applicant. Every
- * other trace (editor tables, segment order, error levels) still counts: the page never writes those.
- */
-const ownCapture = (media: MediaInput) => media.source === "hosted_capture";
 
 /** Risk from a finer-first-save trace too weak to report: at most this, below `JPEG_DOUBLE_COMPRESSED`'s 40. */
 export const MAX_GRADED_FINER_RISK = 25;
