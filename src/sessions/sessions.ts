@@ -88,8 +88,11 @@ const EVENT_OF_STATUS: Partial<Record<SessionStatus, (typeof SESSION_EVENT_TYPES
   completed: "verification_session.completed",
 };
 
-/** Sets a new status if the row still has `from`, and announces the ends (canceled, expired, completed). Returns whether it changed. */
-async function moveStatus(s: Services, row: SessionRow, from: SessionStatus, to: SessionStatus, now: number): Promise<boolean> {
+/**
+ * Sets a new status if the row still has `from`, and announces the ends (canceled, expired, completed), publishing at
+ * once unless `publishNow` is false (the sweeper publishes once for all it moved). Returns whether it changed.
+ */
+async function moveStatus(s: Services, row: SessionRow, from: SessionStatus, to: SessionStatus, now: number, publishNow = true): Promise<boolean> {
   const changed = await s.db
     .update(verificationSessions)
     .set({ status: to, updatedAt: now })
@@ -100,7 +103,7 @@ async function moveStatus(s: Services, row: SessionRow, from: SessionStatus, to:
   if (type) {
     // Not in one batch with the update: a crash in between loses this event (the verification's own events still go out).
     await s.db.insert(outbox).values(sessionEvent(s, row, to, type));
-    await publish(s);
+    if (publishNow) await publish(s);
   }
   return true;
 }
@@ -186,11 +189,11 @@ export async function createSession(s: Services, principal: Principal, input: Cr
 }
 
 /** Persists a changed effective status (guarded on the old one, so concurrent readers agree) and returns the row as it is now. */
-async function settle(s: Services, row: SessionRow, verificationStatus: Status | null): Promise<SessionRow> {
+async function settle(s: Services, row: SessionRow, verificationStatus: Status | null, publishNow = true): Promise<SessionRow> {
   const now = s.now();
   const status = effectiveStatus(row, verificationStatus, now);
   if (status === row.status) return row;
-  await moveStatus(s, row, row.status, status, now);
+  await moveStatus(s, row, row.status, status, now, publishNow);
   return { ...row, status, updatedAt: now };
 }
 
@@ -232,9 +235,10 @@ export async function sweepSessions(s: Services): Promise<{ settled: number }> {
     .limit(SWEEP_BATCH);
   let settled = 0;
   for (const found of due) {
-    const after = await settle(s, found.session, found.erasedAt === null ? found.verificationStatus : null);
+    const after = await settle(s, found.session, found.erasedAt === null ? found.verificationStatus : null, false);
     if (after.status !== found.session.status) settled++;
   }
+  if (settled) await publish(s);
   return { settled };
 }
 
