@@ -36,16 +36,18 @@ export interface TenantCrypto {
 const keyCache = new Map<string, Promise<CryptoKey>>();
 
 export function createTenantCrypto(rootKeyB64: string): TenantCrypto {
-  const rootPromise = crypto.subtle.importKey("raw", fromBase64(rootKeyB64), "HKDF", false, ["deriveKey"]);
+  // Imported only when a tenant's key is not cached yet (built per request, this is on every request's path).
+  let rootPromise: Promise<CryptoKey> | undefined;
+  const root = () => (rootPromise ??= crypto.subtle.importKey("raw", fromBase64(rootKeyB64), "HKDF", false, ["deriveKey"]));
 
   function derive(tenantId: string, purpose: "enc" | "mac"): Promise<CryptoKey> {
     const cacheKey = `${rootKeyB64.slice(0, 8)}:${tenantId}:${purpose}`;
     let key = keyCache.get(cacheKey);
     if (!key) {
-      key = rootPromise.then((root) =>
+      key = root().then((rootKey) =>
         crypto.subtle.deriveKey(
           { name: "HKDF", hash: "SHA-256", salt: utf8.encode("edge-kyc/v1"), info: utf8.encode(`${purpose}:${tenantId}`) },
-          root,
+          rootKey,
           purpose === "enc" ? { name: "AES-GCM", length: 256 } : { name: "HMAC", hash: "SHA-256", length: 256 },
           false,
           purpose === "enc" ? ["encrypt", "decrypt"] : ["sign"],

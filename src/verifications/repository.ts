@@ -5,6 +5,7 @@
  */
 import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Services } from "../app/services";
+import { preparedQuery } from "../db/prepared";
 import { media, verifications } from "../db/schema";
 import { ApiError, notFound } from "../lib/errors";
 import type { DeclaredData, NetworkObservation } from "../pipeline/types";
@@ -30,14 +31,29 @@ export interface StoredApplicant {
 /** The mode a principal is confined to: an API key's own; a user's none (both worlds). */
 export const modeOf = (p: Principal): "live" | "test" | undefined => (p.type === "api_key" ? p.mode : undefined);
 
-/** The tenant- and mode-scoped read of one verification (a query, so callers can put it in a D1 batch). */
-export const selectVerification = (s: Services, principal: Principal, id: string) => {
+const byId = { id: sql.placeholder("id"), tenantId: sql.placeholder("tenantId"), mode: sql.placeholder("mode") };
+const verificationQueries = {
+  /** API keys: confined to their mode. */
+  inMode: preparedQuery("verification_in_mode", (db) =>
+    db
+      .select()
+      .from(verifications)
+      .where(and(eq(verifications.id, byId.id), eq(verifications.tenantId, byId.tenantId), eq(verifications.mode, byId.mode)))
+      .limit(1)
+      .prepare(),
+  ),
+  /** Users and sessions: both modes. */
+  anyMode: preparedQuery("verification_any_mode", (db) =>
+    db.select().from(verifications).where(and(eq(verifications.id, byId.id), eq(verifications.tenantId, byId.tenantId))).limit(1).prepare(),
+  ),
+};
+
+/** The tenant- and mode-scoped read of one verification: the query prepared once, and this request's values. */
+export const verificationFor = (s: Services, principal: Principal, id: string) => {
   const mode = modeOf(principal);
-  return s.db
-    .select()
-    .from(verifications)
-    .where(and(eq(verifications.id, id), eq(verifications.tenantId, principal.tenantId), mode ? eq(verifications.mode, mode) : undefined))
-    .limit(1);
+  return mode
+    ? ([verificationQueries.inMode(s.db), { id, tenantId: principal.tenantId, mode }] as const)
+    : ([verificationQueries.anyMode(s.db), { id, tenantId: principal.tenantId }] as const);
 };
 
 /** The row if the principal may see it, else 404 (a plain user sees only their own). */
@@ -50,7 +66,8 @@ export function visibleTo(principal: Principal, row: VerificationRow | undefined
 }
 
 export async function loadVerification(s: Services, principal: Principal, id: string): Promise<VerificationRow> {
-  const [row] = await selectVerification(s, principal, id);
+  const [query, values] = verificationFor(s, principal, id);
+  const [row] = await query.all(values);
   return visibleTo(principal, row);
 }
 

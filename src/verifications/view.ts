@@ -3,15 +3,17 @@
  * decision with reasons, each layer's evidence, the review, and timings. Personal data is decrypted only here,
  * for the caller who is allowed to read it; the document number is masked.
  */
-import { asc, desc, eq } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Services } from "../app/services";
-import { artifacts, layerResults, media, reviews, verificationTransitions } from "../db/schema";
+import type { Db } from "../db/client";
+import { preparedQuery } from "../db/prepared";
+import type { artifacts, layerResults, reviews, verificationTransitions } from "../db/schema";
 import { LIVE_LAYER_NAMES } from "../pipeline/registry";
 import type { Finding } from "../pipeline/types";
 import { openFindings } from "./finding-data";
 import type { MediaRow } from "./media";
 import type { VerificationRow } from "./repository";
-import { selectVerification, visibleTo } from "./repository";
+import { modeOf, visibleTo } from "./repository";
 import type { Principal } from "../types";
 
 type LayerRow = typeof layerResults.$inferSelect;
@@ -39,25 +41,51 @@ export function summaryView(v: VerificationRow) {
   };
 }
 
-const evidenceQueries = (s: Services, id: string) =>
-  [
-    s.db.select().from(layerResults).where(eq(layerResults.verificationId, id)),
-    s.db.select().from(verificationTransitions).where(eq(verificationTransitions.verificationId, id)).orderBy(asc(verificationTransitions.seq)),
-    s.db.select().from(media).where(eq(media.verificationId, id)).orderBy(media.id),
-    s.db.select().from(reviews).where(eq(reviews.verificationId, id)).orderBy(desc(reviews.createdAt)).limit(1),
-    s.db.select().from(artifacts).where(eq(artifacts.verificationId, id)).orderBy(artifacts.name),
-  ] as const;
-
 type Evidence = [LayerRow[], TransitionRow[], MediaRow[], ReviewRow[], ArtifactRow[]];
 
-/** GET /v1/verifications/{id} in one D1 round trip: the row and its evidence are read in a batch, then access is checked. */
-export async function loadVerificationView(s: Services, principal: Principal, id: string) {
-  const [rows, ...evidence] = await s.db.batch([selectVerification(s, principal, id), ...evidenceQueries(s, id)]);
-  return verificationView(s, visibleTo(principal, rows[0]), evidence as Evidence);
+const P = { id: sql.placeholder("id"), tenantId: sql.placeholder("tenantId"), mode: sql.placeholder("mode") };
+/** A verification's evidence: layer results, transitions, media, the latest review, evidence files. */
+const evidence = {
+  layers: true,
+  transitions: { orderBy: (t, { asc }) => [asc(t.seq)] },
+  media: { orderBy: (m, { asc }) => [asc(m.id)] },
+  reviews: { orderBy: (r, { desc }) => [desc(r.createdAt)], limit: 1 },
+  artifacts: { orderBy: (a, { asc }) => [asc(a.name)] },
+} satisfies NonNullable<Parameters<Db["query"]["verifications"]["findFirst"]>[0]>["with"];
+
+/** The row with its evidence in one statement (drizzle's relational query), prepared once per isolate. */
+const viewQueries = {
+  /** API keys: confined to their mode. */
+  inMode: preparedQuery("verification_view_in_mode", (db) =>
+    db.query.verifications.findFirst({ where: (v, { and, eq }) => and(eq(v.id, P.id), eq(v.tenantId, P.tenantId), eq(v.mode, P.mode)), with: evidence }).prepare(),
+  ),
+  /** Users and sessions: both modes (reviewers' reads of a row already checked pass its tenant too). */
+  anyMode: preparedQuery("verification_view_any_mode", (db) =>
+    db.query.verifications.findFirst({ where: (v, { and, eq }) => and(eq(v.id, P.id), eq(v.tenantId, P.tenantId)), with: evidence }).prepare(),
+  ),
+};
+
+type Loaded = NonNullable<Awaited<ReturnType<ReturnType<typeof viewQueries.anyMode>["execute"]>>>;
+
+function split(loaded: Loaded | undefined): { row: VerificationRow | undefined; found?: Evidence } {
+  if (!loaded) return { row: undefined };
+  const { layers, transitions, media: mediaRows, reviews: reviewRows, artifacts: files, ...row } = loaded;
+  return { row, found: [layers, transitions, mediaRows, reviewRows, files] };
 }
 
-export async function verificationView(s: Services, v: VerificationRow, evidence?: Evidence) {
-  const [layers, transitions, mediaRows, [review], files] = evidence ?? ((await s.db.batch([...evidenceQueries(s, v.id)])) as Evidence);
+/** GET /v1/verifications/{id} in one D1 statement: the row and its evidence, then access is checked. */
+export async function loadVerificationView(s: Services, principal: Principal, id: string) {
+  const mode = modeOf(principal);
+  const loaded = mode
+    ? await viewQueries.inMode(s.db).execute({ id, tenantId: principal.tenantId, mode })
+    : await viewQueries.anyMode(s.db).execute({ id, tenantId: principal.tenantId });
+  const { row, found } = split(loaded);
+  return verificationView(s, visibleTo(principal, row), found);
+}
+
+export async function verificationView(s: Services, v: VerificationRow, found?: Evidence) {
+  const [layers, transitions, mediaRows, [review], files] =
+    found ?? split(await viewQueries.anyMode(s.db).execute({ id: v.id, tenantId: v.tenantId })).found ?? [[], [], [], [], []];
 
   let applicant = null;
   if (v.applicantEnc) {
