@@ -4,7 +4,15 @@
  * from every bucket named, or from none when any is empty, so a request is counted against its caller's bucket,
  * its tenant's and (for expensive routes) their lower budgets in one step. It runs without awaiting between read
  * and write, and a Durable Object handles one event at a time, so concurrent callers are counted exactly. State
- * lives in the object's SQLite storage, so it survives eviction.
+ * lives in the object: in memory while it runs, and in its SQLite storage within a second of any change (written
+ * behind by an alarm, `FLUSH_AFTER_MS`), so it survives eviction, which comes only after seconds of idleness. A crash
+ * can lose at most that last second of counting. Writing every take through cost more than the rest of the call
+ * under Miniflare, and in production each bucket write is a billed row written: two per API request.
+ *
+ * A tenant's object also knows which of the tenant's API keys were revoked (`revoke`), and `takeAll` with the calling
+ * key refuses a revoked key before taking anything. Isolates cache a key's immutable facts (tenant, scopes, mode,
+ * limit) after one D1 read, so this check — in the call every request makes anyway — is what makes a revocation
+ * apply to the very next request everywhere (src/identity/api-keys.ts).
  */
 import { DurableObject } from "cloudflare:workers";
 
@@ -52,11 +60,21 @@ export function takeTokens(
   return { updates: new Map(steps.map((s) => [s.name, s.state])), result: { ...tightest.result, bucket: tightest.name } };
 }
 
+/** How long a changed bucket may live only in memory before the alarm writes it to storage. */
+export const FLUSH_AFTER_MS = 1_000;
+
 export class RateLimiter extends DurableObject {
+  private readonly buckets = new Map<string, BucketState | null>();
+  private readonly dirty = new Set<string>();
+  private flushScheduled = false;
+  private readonly revoked: Set<string>;
+
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_ms INTEGER NOT NULL)");
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, grp TEXT NOT NULL, expires_ms INTEGER NOT NULL)");
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS revoked (id TEXT PRIMARY KEY, revoked_ms INTEGER NOT NULL)");
+    this.revoked = new Set(ctx.storage.sql.exec<{ id: string }>("SELECT id FROM revoked").toArray().map((r) => r.id));
   }
 
   /**
@@ -76,15 +94,37 @@ export class RateLimiter extends DurableObject {
     this.ctx.storage.sql.exec("DELETE FROM leases WHERE id = ?", id);
   }
 
-  /** One token from every bucket in `requests`, or none (see `takeTokens`). */
-  takeAll(requests: BucketRequest[]): RateLimitResult {
+  /**
+   * One token from every bucket in `requests`, or none (see `takeTokens`). With `credential` (the calling API key's
+   * id), a key revoked here is refused (`revoked: true`) and nothing is taken.
+   */
+  takeAll(requests: BucketRequest[], credential?: string): RateLimitResult {
+    if (credential !== undefined && this.revoked.has(credential)) {
+      return { allowed: false, revoked: true, limit: 0, remaining: 0, resetSeconds: 0, retryAfterSeconds: 0 };
+    }
     const states = new Map<string, BucketState>();
     for (const r of requests) {
-      const row = this.ctx.storage.sql.exec<{ tokens: number; updated_ms: number }>("SELECT tokens, updated_ms FROM buckets WHERE name = ?", r.name).toArray()[0];
-      if (row) states.set(r.name, { tokens: row.tokens, updatedMs: row.updated_ms });
+      const state = this.bucket(r.name);
+      if (state) states.set(r.name, state);
     }
     const { updates, result } = takeTokens(states, requests, Date.now());
     for (const [name, state] of updates) {
+      this.buckets.set(name, state);
+      this.dirty.add(name);
+    }
+    if (this.dirty.size && !this.flushScheduled) {
+      this.flushScheduled = true;
+      void this.ctx.storage.setAlarm(Date.now() + FLUSH_AFTER_MS);
+    }
+    return result;
+  }
+
+  /** Writes the buckets changed since the last flush. */
+  override alarm(): void {
+    this.flushScheduled = false;
+    for (const name of this.dirty) {
+      const state = this.buckets.get(name);
+      if (!state) continue;
       this.ctx.storage.sql.exec(
         "INSERT INTO buckets (name, tokens, updated_ms) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms",
         name,
@@ -92,7 +132,25 @@ export class RateLimiter extends DurableObject {
         state.updatedMs,
       );
     }
-    return result;
+    this.dirty.clear();
+  }
+
+  /** Marks credentials (API key ids) revoked for good: `takeAll` with any of them is refused from now on. */
+  revoke(ids: string[]): void {
+    const now = Date.now();
+    for (const id of ids) {
+      this.ctx.storage.sql.exec("INSERT OR IGNORE INTO revoked (id, revoked_ms) VALUES (?, ?)", id, now);
+      this.revoked.add(id);
+    }
+  }
+
+  private bucket(name: string): BucketState | null {
+    const cached = this.buckets.get(name);
+    if (cached !== undefined) return cached;
+    const row = this.ctx.storage.sql.exec<{ tokens: number; updated_ms: number }>("SELECT tokens, updated_ms FROM buckets WHERE name = ?", name).toArray()[0];
+    const state = row ? { tokens: row.tokens, updatedMs: row.updated_ms } : null;
+    this.buckets.set(name, state);
+    return state;
   }
 
   /** The object's single default bucket. */

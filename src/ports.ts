@@ -118,6 +118,8 @@ export interface RateLimitResult {
   resetSeconds: number;
   /** Seconds until one token is available (0 when allowed). */
   retryAfterSeconds: number;
+  /** The calling credential was revoked (see `RateLimits.takeAll`): refuse it as revoked, not as limited. */
+  revoked?: true;
 }
 
 export interface BucketRequest {
@@ -132,5 +134,8 @@ export interface BucketRequest {
  * from every bucket named, or none when any is empty.
  */
 export interface RateLimits {
-  takeAll(subject: string, buckets: BucketRequest[]): Promise<RateLimitResult>;
+  /** With `credential` (an API key's id), a credential revoked in this subject is refused first (`revoked: true`). */
+  takeAll(subject: string, buckets: BucketRequest[], credential?: string): Promise<RateLimitResult>;
+  /** Revokes credentials in this subject for good; the next `takeAll` naming one of them is refused. */
+  revoke(subject: string, credentials: string[]): Promise<void>;
 }

@@ -42,7 +42,7 @@ export async function changeUser(s: Services, p: Principal, id: string, patch: {
 
 /** Removes a user (or, with `self`, the caller's own account); the tenant keeps at least one admin. */
 export async function removeUser(s: Services, p: Principal, id: string, meta: Meta, self = false): Promise<void> {
-  const { result, revokedKeys } = await deleteUser(s.db, p.tenantId, id, s.now());
+  const { result, revokedKeys } = await deleteUser(s.db, s.rateLimits, p.tenantId, id, s.now());
   if (result === "last_admin") throw lastAdminError();
   if (result === "not_found") throw self ? unauthorized() : notFound("User");
   await auditBy(s, p, { action: "user.deleted", targetType: "user", targetId: id, metadata: { self: p.type === "user" && p.userId === id, revoked_api_keys: revokedKeys } }, meta);
@@ -80,7 +80,7 @@ export async function issueApiKey(s: Services, p: Principal, input: { name: stri
 }
 
 export async function revokeKey(s: Services, p: Principal, id: string, meta: Meta): Promise<void> {
-  const outcome = await revokeApiKey(s.db, p.tenantId, id, s.now());
+  const outcome = await revokeApiKey(s.db, s.rateLimits, p.tenantId, id, s.now());
   if (!outcome) throw notFound("API key");
   if (outcome.revoked) await auditBy(s, p, { action: "api_key.revoked", targetType: "api_key", targetId: id }, meta);
 }

@@ -1,15 +1,23 @@
 /**
  * API keys: `ekyc_<mode>_<48 hex>`, returned once at creation and stored only as SHA-256 (a key is 192 random
  * bits, so a fast hash is enough and lookup is a single indexed equality). Lists show the visible prefix.
- * Revocation takes effect on the next request: authentication reads the row every time.
+ *
+ * Authentication reads the row once per isolate: a key's tenant, scopes, mode and limit never change, so an isolate
+ * keeps the rows of keys it saw unrevoked (`activeKeys`, bounded, five minutes). Revocation takes effect on the next
+ * request everywhere all the same: it is first recorded in the tenant's RateLimiter object, which every authenticated
+ * request calls anyway for its rate limit and which refuses a revoked key in that same call, and then in D1, which
+ * a cold isolate reads.
  */
-import { and, desc, eq, isNull, lt } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { preparedQuery } from "../db/prepared";
 import { apiKeys } from "../db/schema";
 import { sha256Hex } from "../lib/crypto";
 import { toHex } from "../lib/encoding";
 import { newId } from "../lib/ids";
+import type { RateLimits } from "../ports";
 import type { Scope } from "../types";
+import { tenantSubject } from "./rate-limit";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type KeyMode = "live" | "test";
@@ -71,32 +79,86 @@ export async function listApiKeys(db: Db, tenantId: string, limit: number, curso
     .limit(limit + 1);
 }
 
-/** Revokes a key of the tenant. `revoked` is false when it was already revoked; undefined when not found. */
-export async function revokeApiKey(db: Db, tenantId: string, id: string, nowMs: number): Promise<{ revoked: boolean } | undefined> {
+/**
+ * Revokes a key of the tenant. `revoked` is false when it was already revoked; undefined when not found. The tenant's
+ * limiter object learns of it first, so isolates that cached the key refuse it from the next request on; should the
+ * D1 write then fail, the key stays refused and a retry completes the revocation.
+ */
+export async function revokeApiKey(db: Db, limits: RateLimits, tenantId: string, id: string, nowMs: number): Promise<{ revoked: boolean } | undefined> {
+  const [key] = await db.select({ id: apiKeys.id, revokedAt: apiKeys.revokedAt }).from(apiKeys).where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id))).limit(1);
+  if (!key) return undefined;
+  await limits.revoke(tenantSubject(tenantId), [id]);
   const changed = await db
     .update(apiKeys)
     .set({ revokedAt: nowMs })
     .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
     .returning({ id: apiKeys.id });
-  if (changed.length) return { revoked: true };
-  const [exists] = await db.select({ id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id))).limit(1);
-  return exists ? { revoked: false } : undefined;
+  forgetKeys((row) => row.id === id);
+  return { revoked: changed.length > 0 };
 }
+
+/** Revokes every active key of the tenant (its last user was erased), limiter object first as in `revokeApiKey`. */
+export async function revokeTenantKeys(db: Db, limits: RateLimits, tenantId: string, nowMs: number): Promise<number> {
+  const active = await db.select({ id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)));
+  if (!active.length) return 0;
+  const ids = active.map((k) => k.id);
+  await limits.revoke(tenantSubject(tenantId), ids);
+  const revoked = await db
+    .update(apiKeys)
+    .set({ revokedAt: nowMs })
+    .where(and(eq(apiKeys.tenantId, tenantId), inArray(apiKeys.id, ids), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id });
+  forgetKeys((row) => row.tenantId === tenantId);
+  return revoked.length;
+}
+
+/** Rows of keys this isolate saw unrevoked, by key hash (see the module comment). */
+const activeKeys = new Map<string, { row: ApiKeyRow; until: number }>();
+const ACTIVE_KEYS_MAX = 1_000;
+const ACTIVE_KEY_TTL_MS = 5 * 60_000;
+
+function forgetKeys(match: (row: ApiKeyRow) => boolean) {
+  for (const [hash, entry] of activeKeys) if (match(entry.row)) activeKeys.delete(hash);
+}
+
+/** Drops a key this isolate cached, once the limiter object said it was revoked. */
+export function forgetApiKey(id: string) {
+  forgetKeys((row) => row.id === id);
+}
+
+const keyByHash = preparedQuery("api_key_by_hash", (db) =>
+  db
+    .select()
+    .from(apiKeys)
+    .where(eq(apiKeys.keyHash, sql.placeholder("hash")))
+    .limit(1)
+    .prepare(),
+);
 
 export type KeyLookup = { ok: true; key: ApiKeyRow } | { ok: false; reason: "malformed" | "unknown" | "revoked" };
 
-/** Finds the active key for a presented secret; the reason is for logs only. */
-export async function authenticateApiKey(db: Db, presented: string): Promise<KeyLookup> {
+/**
+ * Finds the key for a presented secret: from this isolate's cache, or D1. A key found here may still have been
+ * revoked since it was cached; the caller's rate-limit call with the key's id refuses it then (src/middleware/auth.ts).
+ * The reason is for logs only.
+ */
+export async function authenticateApiKey(db: Db, presented: string, nowMs: number): Promise<KeyLookup> {
   if (!KEY_PATTERN.test(presented)) return { ok: false, reason: "malformed" };
-  const [row] = await db.select().from(apiKeys).where(eq(apiKeys.keyHash, await sha256Hex(presented))).limit(1);
+  const hash = await sha256Hex(presented);
+  const cached = activeKeys.get(hash);
+  if (cached && cached.until > nowMs) return { ok: true, key: cached.row };
+  const [row] = await keyByHash(db).all({ hash });
   if (!row) return { ok: false, reason: "unknown" };
   if (row.revokedAt !== null) return { ok: false, reason: "revoked" };
+  if (activeKeys.size >= ACTIVE_KEYS_MAX) activeKeys.delete(activeKeys.keys().next().value!);
+  activeKeys.set(hash, { row, until: nowMs + ACTIVE_KEY_TTL_MS });
   return { ok: true, key: row };
 }
 
 /** Records use, unless it was recorded within the last minute (keeps the hot path free of writes). */
 export async function touchApiKey(db: Db, key: ApiKeyRow, nowMs: number): Promise<void> {
   if (key.lastUsedAt !== null && nowMs - key.lastUsedAt < LAST_USED_GRANULARITY_MS) return;
+  key.lastUsedAt = nowMs; // the cached row too, so this isolate writes again only after a minute
   await db.update(apiKeys).set({ lastUsedAt: nowMs }).where(eq(apiKeys.id, key.id));
 }
 

@@ -44,10 +44,16 @@ export function callerBuckets(caller: Caller, expensive: boolean): BucketRequest
   return buckets;
 }
 
-/** Takes one token from each of the caller's buckets (or none, when any is empty). */
-export async function takeCallerLimit(limits: RateLimits, caller: Caller, expensive = false): Promise<RateLimitResult> {
+/** The tenant's limiter object: its buckets, and the revocations of its API keys. */
+export const tenantSubject = (tenantId: string) => `tenant:${tenantId}`;
+
+/**
+ * Takes one token from each of the caller's buckets (or none, when any is empty). With `apiKeyId`, the same call
+ * refuses a key revoked since this isolate cached it (`revoked: true`, see src/identity/api-keys.ts).
+ */
+export async function takeCallerLimit(limits: RateLimits, caller: Caller, expensive = false, apiKeyId?: string): Promise<RateLimitResult> {
   const buckets = callerBuckets(caller, expensive).map((b) => ({ ...b, windowMs: RATE_WINDOW_MS }));
-  return limits.takeAll(`tenant:${caller.tenantId}`, buckets);
+  return limits.takeAll(tenantSubject(caller.tenantId), buckets, apiKeyId);
 }
 
 /** Login attempts against one account, whatever address they come from. */

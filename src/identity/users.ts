@@ -4,14 +4,16 @@
  * keeps at least one admin (checked inside the same SQL statement as the change, so concurrent requests
  * cannot both remove "the other" admin).
  */
-import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { apiKeys, refreshTokens, users } from "../db/schema";
+import { refreshTokens, users } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { isUniqueViolation } from "../lib/pagination";
 import { hashPassword } from "../lib/passwords";
+import type { RateLimits } from "../ports";
 import type { Role } from "../types";
+import { revokeTenantKeys } from "./api-keys";
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -114,7 +116,7 @@ export async function updateUser(
  * other users cannot be erased (promote someone first). When the sole user of a tenant is erased, the tenant's
  * API keys are revoked too, since nobody would be left to manage or revoke them.
  */
-export async function deleteUser(db: Db, tenantId: string, id: string, nowMs: number): Promise<{ result: GuardedResult; revokedKeys: number }> {
+export async function deleteUser(db: Db, limits: RateLimits, tenantId: string, id: string, nowMs: number): Promise<{ result: GuardedResult; revokedKeys: number }> {
   const soleUser = sql`(SELECT count(*) FROM users u WHERE u.tenant_id = ${tenantId}) = 1`;
   const [target] = await db.select({ id: users.id }).from(users).where(and(eq(users.tenantId, tenantId), eq(users.id, id))).limit(1);
   if (!target) return { result: "not_found", revokedKeys: 0 };
@@ -126,15 +128,7 @@ export async function deleteUser(db: Db, tenantId: string, id: string, nowMs: nu
   if (!deleted.length) return { result: "last_admin", revokedKeys: 0 };
   // The foreign key cascades in D1; deleting explicitly keeps erasure complete wherever foreign keys are off.
   await db.delete(refreshTokens).where(and(eq(refreshTokens.tenantId, tenantId), eq(refreshTokens.userId, id)));
-  let revokedKeys = 0;
-  if (wasSole) {
-    const revoked = await db
-      .update(apiKeys)
-      .set({ revokedAt: nowMs })
-      .where(and(eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)))
-      .returning({ id: apiKeys.id });
-    revokedKeys = revoked.length;
-  }
+  const revokedKeys = wasSole ? await revokeTenantKeys(db, limits, tenantId, nowMs) : 0;
   return { result: "ok", revokedKeys };
 }
 

@@ -26,7 +26,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { ApiError } from "../lib/errors";
 import { log } from "../lib/log";
-import { authenticateApiKey, touchApiKey } from "../identity/api-keys";
+import { authenticateApiKey, forgetApiKey, touchApiKey } from "../identity/api-keys";
 import type { Caller } from "../identity/rate-limit";
 import { rateLimitHeaders, rateLimitedError, takeCallerLimit } from "../identity/rate-limit";
 import { getUser } from "../identity/users";
@@ -65,6 +65,12 @@ export const SESSION_PER_MINUTE = 120;
  * or a mobile carrier's NAT with a few applicants on capture pages at once still fits.
  */
 export const SESSION_IP_PER_MINUTE = 300;
+
+const API_KEY_REFUSALS = {
+  malformed: "The X-API-Key header is not an edge-kyc API key (ekyc_live_… or ekyc_test_…)",
+  unknown: "No API key matches the X-API-Key header",
+  revoked: "The API key in the X-API-Key header has been revoked",
+} as const;
 
 export type AuthFailure = "missing" | "malformed" | "unknown" | "revoked" | "expired" | "invalid";
 
@@ -195,14 +201,9 @@ export function requireAuth(rule: AccessRule): MiddlewareHandler<AppEnv> {
       if (!presentedKey?.trim()) {
         refuse(c, "missing", null, "Authentication required: send an API key in the X-API-Key header, or a user access token as `Authorization: Bearer <token>`");
       }
-      const found = await authenticateApiKey(services.db, presentedKey.trim());
+      const found = await authenticateApiKey(services.db, presentedKey.trim(), services.now());
       if (!found.ok) {
-        const messages = {
-          malformed: "The X-API-Key header is not an edge-kyc API key (ekyc_live_… or ekyc_test_…)",
-          unknown: "No API key matches the X-API-Key header",
-          revoked: "The API key in the X-API-Key header has been revoked",
-        } as const;
-        refuse(c, found.reason, "X-API-Key", messages[found.reason]);
+        refuse(c, found.reason, "X-API-Key", API_KEY_REFUSALS[found.reason]);
       }
       const key = found.key;
       principal = { type: "api_key", tenantId: key.tenantId, keyId: key.id, scopes: key.scopes as Scope[], mode: key.mode };
@@ -210,7 +211,13 @@ export function requireAuth(rule: AccessRule): MiddlewareHandler<AppEnv> {
       waitUntil(c, touchApiKey(services.db, key, services.now()));
     }
 
-    const limit = await takeCallerLimit(services.rateLimits, caller, rule.expensive ?? false);
+    // For an API key this one call also refuses a key revoked since this isolate cached it (src/identity/api-keys.ts).
+    const apiKeyId = principal.type === "api_key" ? principal.keyId : undefined;
+    const limit = await takeCallerLimit(services.rateLimits, caller, rule.expensive ?? false, apiKeyId);
+    if (limit.revoked && apiKeyId) {
+      forgetApiKey(apiKeyId);
+      refuse(c, "revoked", "X-API-Key", API_KEY_REFUSALS.revoked);
+    }
     if (!limit.allowed) throw rateLimitedError(limit);
     const headers = rateLimitHeaders(limit);
     const denied = denial(principal, rule);

@@ -24,7 +24,21 @@ describe("API keys", () => {
     expect(ok.data.principal).toEqual({ type: "api_key", tenantId: t.tenantId, keyId: created.data.id, scopes: ["verifications:read", "verifications:write"], mode: "live" });
 
     expect((await call(`/v1/api-keys/${created.data.id}`, { method: "DELETE", headers: bearer(accessToken) })).status).toBe(204);
-    expectErrorShape(await readVerifications(apiKeyHeader(created.data.key)), 401, "UNAUTHORIZED");
+    expect(expectErrorShape(await readVerifications(apiKeyHeader(created.data.key)), 401, "UNAUTHORIZED").details.reason).toBe("revoked");
+  });
+
+  it("a key this isolate has cached is refused on its next request once the tenant's limiter object knows it revoked, even while D1 does not", async () => {
+    // Revocation is recorded in the tenant's RateLimiter object first, then in D1; this is the state between the two
+    // (or after a failed D1 write): the isolate's cached row says active, and the one call every request makes refuses it.
+    const t = await registerTenant();
+    const { id, key } = await createApiKey(t.accessToken, { scopes: ["verifications:read"] });
+    const warm = await call("/v1/verifications", { headers: apiKeyHeader(key) });
+    expect(warm.status).toBe(200);
+    await env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`tenant:${t.tenantId}`)).revoke([id]);
+    const row = await env.DB.prepare("SELECT revoked_at FROM api_keys WHERE id = ?").bind(id).first<{ revoked_at: number | null }>();
+    expect(row?.revoked_at).toBeNull();
+    const refused = await call("/v1/verifications", { headers: apiKeyHeader(key) });
+    expect(expectErrorShape(refused, 401, "UNAUTHORIZED").details.reason).toBe("revoked");
   });
 
   it("test-mode keys are ekyc_test_… and say so in the principal", async () => {

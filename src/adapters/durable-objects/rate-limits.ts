@@ -4,6 +4,9 @@ import type { RateLimits } from "../../ports";
 
 export function durableRateLimits(ns: DurableObjectNamespace<RateLimiter>): RateLimits {
   return {
-    takeAll: (subject, buckets) => ns.get(ns.idFromName(subject)).takeAll(buckets),
+    takeAll: (subject, buckets, credential) => ns.get(ns.idFromName(subject)).takeAll(buckets, credential),
+    revoke: async (subject, credentials) => {
+      await ns.get(ns.idFromName(subject)).revoke(credentials);
+    },
   };
 }
