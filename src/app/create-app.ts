@@ -69,7 +69,14 @@ export function createApp() {
     })(c, next);
   });
   app.use(async (c, next) => {
-    c.set("services", createServices(c.env));
+    let defer: ((work: Promise<unknown>) => void) | undefined;
+    try {
+      const ctx = c.executionCtx;
+      defer = (work) => ctx.waitUntil(work);
+    } catch {
+      // No execution context (app.request in a unit test): deferred work runs inline.
+    }
+    c.set("services", createServices(c.env, undefined, defer));
     await next();
   });
   // Per-route limits (src/middleware/body-limit.ts): 64 KB for JSON, the media cap for uploads, ≤ 16 multipart parts.

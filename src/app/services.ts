@@ -59,6 +59,11 @@ export interface Services {
   mrzReader: () => MrzReader;
   /** The vision model the tenant chose, over the Workers AI binding; null without the binding. */
   visionModel: (model: string) => VisionModel | null;
+  /**
+   * Runs work after the response is sent (the request's `waitUntil`): publication of the outbox and sealing of the
+   * audit log after a commit. Absent in queue consumers and crons, which do that work inline.
+   */
+  defer?: (work: Promise<unknown>) => void;
   /** Readiness probes per dependency, for /health/ready. */
   probes: Record<string, () => Promise<unknown>>;
 }
@@ -67,7 +72,7 @@ const present = (binding: unknown, method: string) => async () => {
   if (!binding || typeof (binding as Record<string, unknown>)[method] !== "function") throw new Error("binding missing");
 };
 
-export function createServices(env: Bindings, clock: Clock = { now: () => Date.now() }): Services {
+export function createServices(env: Bindings, clock: Clock = { now: () => Date.now() }, defer?: Services["defer"]): Services {
   const config = loadConfig(env);
   // Development only (FAULTS, refused by loadConfig in staging and production): D1 writes, media reads and outbox
   // publications fail at the configured rates, the way the platform's would (src/faults).
@@ -97,6 +102,7 @@ export function createServices(env: Bindings, clock: Clock = { now: () => Date.n
     faceEngine: () => workerFaceEngine(env.MODELS),
     mrzReader: () => workerMrzReader(env.MODELS),
     visionModel: (model) => (env.AI ? workersAiVision(env.AI, model) : null),
+    defer,
     probes: {
       d1: () => env.DB.prepare("SELECT 1 AS ok").first(),
       r2_media: () => env.MEDIA.head("health/probe"),

@@ -142,10 +142,16 @@ export async function commitTransition(s: Services, v: VerificationRow, req: Tra
   return true;
 }
 
-/** Seals pending audit rows and publishes the outbox; failures are left to the cron (nothing is lost). */
+/**
+ * Seals pending audit rows and publishes the outbox; failures are left to the cron (nothing is lost, the rows were
+ * committed with the change). In a request this runs after the response (`s.defer`): the caller waits for its commit,
+ * not for the live stream, the webhook fan-out or the audit chain.
+ */
 export async function afterCommit(s: Services, tenantId: string, verificationId?: string): Promise<void> {
-  await Promise.all([
+  const work = Promise.all([
     s.audit.seal(tenantId).catch((err) => log.warn("audit_seal_deferred", { tenant_id: tenantId, error: err })),
     s.outbox.flush(verificationId ? { verificationId } : {}).catch((err) => log.warn("outbox_flush_deferred", { verification_id: verificationId, error: err })),
   ]);
+  if (s.defer) s.defer(work);
+  else await work;
 }
