@@ -3,14 +3,16 @@
  * API benchmark: our two hottest authenticated routes against the FastAPI peer baseline
  * (../shared/peers/fastapi), same load tool (wrk), same connections, same run, targets one after another.
  *
- *   node bench/api/run.mjs [--duration 10] [--connections 16,64] [--no-wrangler-dev]
+ *   node bench/api/run.mjs [--duration 10] [--connections 16,64] [--runs 3] [--no-wrangler-dev]
  *
  * Routes: GET /v1/verifications/{id} and POST /v1/verifications (JSON body), both with X-API-Key.
  * Targets:
  *   peer (FastAPI)       — uvicorn, 1 worker, seeded with `app.py seed`, as ../shared/peers/README.md says
  *   ours: Miniflare      — the built worker (wrangler deploy --dry-run) under Miniflare directly, no proxy
  *   ours: wrangler dev   — `wrangler dev --local`, which puts a proxy worker in front (costs throughput)
- * Prints a markdown table with requests/s, p50, p99, non-2xx/3xx and socket errors, and ours/peer ratios.
+ * Each cell is the median of `--runs` wrk runs (this machine varies by ±20 %). Prints a markdown table with requests/s,
+ * p50, p99, the server's CPU ms per request (user + system time of the target's whole process group over the run,
+ * divided by the requests served), non-2xx/3xx and socket errors, and ours/peer ratios.
  * Needs wrk, /usr/bin/python3 with fastapi + uvicorn (Debian python3-fastapi python3-uvicorn); skips what is missing.
  * Bounded: every child has a time limit, the whole run has a deadline, and every child is killed at the end.
  */
@@ -31,6 +33,7 @@ const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const DURATION = Number(opt("--duration", "10"));
 const CONNECTIONS = opt("--connections", "16,64").split(",").map(Number);
+const RUNS = Math.max(1, Number(opt("--runs", "3")));
 const THREADS = 2;
 const WARMUP_SECONDS = 2;
 const WITH_WRANGLER_DEV = !args.includes("--no-wrangler-dev");
@@ -172,6 +175,27 @@ function run(cmd, argv, options, timeoutMs) {
   });
 }
 
+// ---------- CPU of a target: user + system time of every process in its process group ----------
+const TICKS_PER_SECOND = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+async function groupCpuMs(pgid) {
+  const { readdir: ls } = await import("node:fs/promises");
+  let ticks = 0;
+  for (const pid of await ls("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
+    if (!stat) continue;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from the 3rd (state) on
+    if (Number(fields[2]) !== pgid) continue; // pgrp
+    ticks += Number(fields[11]) + Number(fields[12]); // utime + stime
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+};
+
 // ---------- load ----------
 async function wrk(url, { method, key, body }, connections, seconds) {
   const env = { ...process.env, BENCH_METHOD: method, BENCH_KEY: key, BENCH_BODY: body ?? "" };
@@ -194,8 +218,8 @@ async function wrk(url, { method, key, body }, connections, seconds) {
   };
 }
 
-/** Sanity check (one request each, expected status), warm-up, then every route × connection count. */
-async function measure(target, base, key, verificationId, rows) {
+/** Sanity check (one request each, expected status), warm-up, then every route × connection count, `RUNS` times each. */
+async function measure(target, base, key, verificationId, rows, pgid) {
   const routes = [
     { route: "GET /v1/verifications/{id}", url: `${base}/v1/verifications/${verificationId}`, method: "GET", expect: 200 },
     { route: "POST /v1/verifications", url: `${base}/v1/verifications`, method: "POST", body: CREATE_BODY, expect: 201 },
@@ -207,9 +231,26 @@ async function measure(target, base, key, verificationId, rows) {
   for (const r of routes) {
     await wrk(r.url, { method: r.method, key, body: r.body }, CONNECTIONS[0], WARMUP_SECONDS);
     for (const c of CONNECTIONS) {
-      const m = await wrk(r.url, { method: r.method, key, body: r.body }, c, DURATION);
-      console.error(`  ${target} | ${r.route} | c=${c}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, non-2xx ${m.non2xx}, errors ${m.errors}`);
-      rows.push({ target, route: r.route, connections: c, ...m });
+      const runs = [];
+      for (let i = 0; i < RUNS; i++) {
+        const cpuBefore = pgid ? await groupCpuMs(pgid) : null;
+        const m = await wrk(r.url, { method: r.method, key, body: r.body }, c, DURATION);
+        m.cpuMsPerRequest = cpuBefore === null ? null : ((await groupCpuMs(pgid)) - cpuBefore) / Math.max(1, m.requests);
+        console.error(`  ${target} | ${r.route} | c=${c} run ${i + 1}/${RUNS}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, CPU ${m.cpuMsPerRequest?.toFixed(2) ?? "—"} ms/req, non-2xx ${m.non2xx}, errors ${m.errors}`);
+        runs.push(m);
+      }
+      const med = (k) => median(runs.map((m) => m[k]).filter((v) => v !== null));
+      rows.push({
+        target,
+        route: r.route,
+        connections: c,
+        rps: med("rps"),
+        p50: med("p50"),
+        p99: med("p99"),
+        cpu: runs.some((m) => m.cpuMsPerRequest === null) ? null : med("cpuMsPerRequest"),
+        non2xx: runs.reduce((a, m) => a + m.non2xx, 0),
+        errors: runs.reduce((a, m) => a + m.errors, 0),
+      });
     }
   }
 }
@@ -245,7 +286,7 @@ async function peerTarget(rows) {
     await waitForHttp(`http://127.0.0.1:${port}/docs`, 30000, label, server).catch((e) => {
       throw new Error(`${e.message}\n${serverErr}`);
     });
-    await measure(label, `http://127.0.0.1:${port}`, key, vid, rows);
+    await measure(label, `http://127.0.0.1:${port}`, key, vid, rows, server.pid);
   } finally {
     await stopChild(server);
   }
@@ -290,7 +331,7 @@ async function miniflareTarget(rows) {
   try {
     const [, base] = await waitForLine(server, /^READY (\S+)$/m, 90000, label);
     const { key, verificationId } = await seedOurs(base);
-    await measure(label, base, key, verificationId, rows);
+    await measure(label, base, key, verificationId, rows, server.pid);
   } finally {
     await stopChild(server);
   }
@@ -321,7 +362,7 @@ async function wranglerDevTarget(rows) {
       throw new Error(`${e.message}\n${serverErr}`);
     });
     const { key, verificationId } = await seedOurs(base);
-    await measure(label, base, key, verificationId, rows);
+    await measure(label, base, key, verificationId, rows, server.pid);
   } finally {
     await stopChild(server);
     await rm(envFile, { force: true });
@@ -372,6 +413,8 @@ const table = rows.map((r) => {
     "req/s": fmt(r.rps),
     "p50 ms": fmt(r.p50, 2),
     "p99 ms": fmt(r.p99, 2),
+    "CPU ms/req": fmt(r.cpu, 2),
+    "CPU ours/peer": isPeer ? "(baseline)" : p && r.cpu !== null && p.cpu ? fmt(r.cpu / p.cpu, 2) : "—",
     "non-2xx": r.non2xx,
     "sock err": r.errors,
     "req/s ours/peer": isPeer ? "(baseline)" : p ? fmt(r.rps / p.rps, 2) : "—",
@@ -379,7 +422,7 @@ const table = rows.map((r) => {
   };
 });
 
-console.log(`\nAPI benchmark — wrk ${THREADS} threads, ${DURATION} s per cell (after a ${WARMUP_SECONDS} s warm-up per route), 127.0.0.1, targets run one after another on ${(await import("node:os")).cpus().length} cores`);
+console.log(`\nAPI benchmark — wrk ${THREADS} threads, each cell the median of ${RUNS} runs of ${DURATION} s (after a ${WARMUP_SECONDS} s warm-up per route), 127.0.0.1, targets run one after another on ${(await import("node:os")).cpus().length} cores`);
 if (table.length) {
   const cols = Object.keys(table[0]);
   const width = cols.map((c) => Math.max(c.length, ...table.map((r) => String(r[c]).length)));
@@ -387,7 +430,9 @@ if (table.length) {
   console.log(line(cols));
   console.log(`|${width.map((w) => "-".repeat(w + 2)).join("|")}|`);
   for (const r of table) console.log(line(cols.map((c) => r[c])));
-  console.log("non-2xx = wrk's non-2xx/3xx responses; sock err = connect + read + write + timeout errors. ratio > 1 for req/s and < 1 for p99 favour ours.");
+  console.log(
+    "non-2xx = wrk's non-2xx/3xx responses (summed over the runs); sock err = connect + read + write + timeout errors; CPU = user + system time of the server's process group per request served. Ratios: > 1 for req/s and < 1 for p99 and CPU favour ours.",
+  );
 }
 if (failures.length) {
   console.log(`\nFailed targets:\n${failures.map((f) => `- ${f.split("\n")[0]}`).join("\n")}`);

@@ -5,7 +5,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Hook } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
@@ -59,14 +59,21 @@ export function createApp() {
   const app = createRouter();
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
+  // One CORS middleware per configuration (the config is itself cached per bindings object).
+  const corsFor = new WeakMap<object, MiddlewareHandler>();
   app.use(async (c, next) => {
-    const { corsOrigins } = loadConfig(c.env as Bindings);
-    return cors({
-      origin: corsOrigins === "*" ? "*" : corsOrigins,
-      allowHeaders: ["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "X-Upload-Token"],
-      exposeHeaders: ["X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "WWW-Authenticate", "Idempotent-Replayed"],
-      maxAge: 600,
-    })(c, next);
+    const config = loadConfig(c.env as Bindings);
+    let handler = corsFor.get(config);
+    if (!handler) {
+      handler = cors({
+        origin: config.corsOrigins === "*" ? "*" : config.corsOrigins,
+        allowHeaders: ["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "X-Upload-Token"],
+        exposeHeaders: ["X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "WWW-Authenticate", "Idempotent-Replayed"],
+        maxAge: 600,
+      });
+      corsFor.set(config, handler);
+    }
+    return handler(c, next);
   });
   app.use(async (c, next) => {
     let defer: ((work: Promise<unknown>) => void) | undefined;

@@ -72,7 +72,22 @@ const present = (binding: unknown, method: string) => async () => {
   if (!binding || typeof (binding as Record<string, unknown>)[method] !== "function") throw new Error("binding missing");
 };
 
-export function createServices(env: Bindings, clock: Clock = { now: () => Date.now() }, defer?: Services["defer"]): Services {
+const systemClock: Clock = { now: () => Date.now() };
+/** Services over the system clock, per bindings object (workerd passes the same `env` to every request of an isolate). */
+const perEnv = new WeakMap<Bindings, Services>();
+
+/**
+ * The services over `env`. With the system clock they are built once per bindings object (they hold no request state;
+ * building them on every request showed in the CPU profile), and `defer` is the one per-request part.
+ */
+export function createServices(env: Bindings, clock?: Clock, defer?: Services["defer"]): Services {
+  if (clock) return { ...buildServices(env, clock), defer };
+  let base = perEnv.get(env);
+  if (!base) perEnv.set(env, (base = buildServices(env, systemClock)));
+  return defer ? { ...base, defer } : base;
+}
+
+function buildServices(env: Bindings, clock: Clock): Services {
   const config = loadConfig(env);
   // Development only (FAULTS, refused by loadConfig in staging and production): D1 writes, media reads and outbox
   // publications fail at the configured rates, the way the platform's would (src/faults).
@@ -102,7 +117,6 @@ export function createServices(env: Bindings, clock: Clock = { now: () => Date.n
     faceEngine: () => workerFaceEngine(env.MODELS),
     mrzReader: () => workerMrzReader(env.MODELS),
     visionModel: (model) => (env.AI ? workersAiVision(env.AI, model) : null),
-    defer,
     probes: {
       d1: () => env.DB.prepare("SELECT 1 AS ok").first(),
       r2_media: () => env.MEDIA.head("health/probe"),
