@@ -3,9 +3,9 @@
  * budget for expensive routes, login limited per account and per address (IPv6 per /64), refresh and logout
  * limited. 429s carry Retry-After and RateLimit-* headers and say which budget ran out.
  */
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { takeTokens } from "../../durable-objects/rate-limiter";
+import { RateLimiter, takeTokens } from "../../durable-objects/rate-limiter";
 import { BUDGETS, callerBuckets, clientAddressKey } from "../../src/identity/rate-limit";
 import { call, expectErrorShape } from "../helpers/http";
 import { apiKeyHeader, bearer, createApiKey, createUserWithRole, registerTenant, uniqueEmail } from "../helpers/identity";
@@ -81,6 +81,18 @@ describe("the tenant-wide bucket", () => {
     expect(results.filter((r) => r.allowed)).toHaveLength(25);
     const refused = results.filter((r) => !r.allowed);
     expect(refused.every((r) => r.bucket === "tenant" || r.bucket === "key:a" || r.bucket === "user:b")).toBe(true);
+  });
+
+  it("writes buckets behind: storage has them once the alarm ran, and a rebuilt object carries on from there", async () => {
+    const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`test-tenant:${crypto.randomUUID()}`));
+    for (let i = 0; i < 3; i++) expect((await stub.takeAll([{ name: "tenant", limit: 4 }])).allowed).toBe(true);
+    const stored = () => runInDurableObject(stub, (_o, state) => state.storage.sql.exec<{ tokens: number }>("SELECT tokens FROM buckets WHERE name = 'tenant'").toArray()[0]?.tokens);
+    expect(await stored()).toBeUndefined(); // not yet written: the alarm is pending
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await stored()).toBeCloseTo(1, 0);
+    // An object rebuilt from storage (as after eviction) sees the 1 token left, not a fresh bucket.
+    const left = await runInDurableObject(stub, (_o, state) => new RateLimiter(state, env).takeAll([{ name: "tenant", limit: 4 }]));
+    expect(left).toMatchObject({ allowed: true, remaining: 0 });
   });
 
   it("takes from every bucket or from none: a refusal by one bucket leaves the others untouched", () => {
