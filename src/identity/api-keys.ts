@@ -85,30 +85,26 @@ export async function listApiKeys(db: Db, tenantId: string, limit: number, curso
  * D1 write then fail, the key stays refused and a retry completes the revocation.
  */
 export async function revokeApiKey(db: Db, limits: RateLimits, tenantId: string, id: string, nowMs: number): Promise<{ revoked: boolean } | undefined> {
-  const [key] = await db.select({ id: apiKeys.id, revokedAt: apiKeys.revokedAt }).from(apiKeys).where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id))).limit(1);
+  const [key] = await db.select({ id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id))).limit(1);
   if (!key) return undefined;
-  await limits.revoke(tenantSubject(tenantId), [id]);
-  const changed = await db
-    .update(apiKeys)
-    .set({ revokedAt: nowMs })
-    .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
-    .returning({ id: apiKeys.id });
-  forgetKeys((row) => row.id === id);
-  return { revoked: changed.length > 0 };
+  return { revoked: (await revokeKeys(db, limits, tenantId, [id], nowMs)) > 0 };
 }
 
 /** Revokes every active key of the tenant (its last user was erased), limiter object first as in `revokeApiKey`. */
 export async function revokeTenantKeys(db: Db, limits: RateLimits, tenantId: string, nowMs: number): Promise<number> {
   const active = await db.select({ id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)));
-  if (!active.length) return 0;
-  const ids = active.map((k) => k.id);
+  return active.length ? revokeKeys(db, limits, tenantId, active.map((k) => k.id), nowMs) : 0;
+}
+
+/** The limiter object, then D1, then this isolate's cache; returns how many keys D1 newly marked revoked. */
+async function revokeKeys(db: Db, limits: RateLimits, tenantId: string, ids: string[], nowMs: number): Promise<number> {
   await limits.revoke(tenantSubject(tenantId), ids);
   const revoked = await db
     .update(apiKeys)
     .set({ revokedAt: nowMs })
     .where(and(eq(apiKeys.tenantId, tenantId), inArray(apiKeys.id, ids), isNull(apiKeys.revokedAt)))
     .returning({ id: apiKeys.id });
-  forgetKeys((row) => row.tenantId === tenantId);
+  forgetKeys((row) => ids.includes(row.id));
   return revoked.length;
 }
 

@@ -48,14 +48,6 @@ const verificationQueries = {
   ),
 };
 
-/** The tenant- and mode-scoped read of one verification: the query prepared once, and this request's values. */
-export const verificationFor = (s: Services, principal: Principal, id: string) => {
-  const mode = modeOf(principal);
-  return mode
-    ? ([verificationQueries.inMode(s.db), { id, tenantId: principal.tenantId, mode }] as const)
-    : ([verificationQueries.anyMode(s.db), { id, tenantId: principal.tenantId }] as const);
-};
-
 /** The row if the principal may see it, else 404 (a plain user sees only their own). */
 export function visibleTo(principal: Principal, row: VerificationRow | undefined): VerificationRow {
   if (!row) throw notFound("Verification");
@@ -65,9 +57,12 @@ export function visibleTo(principal: Principal, row: VerificationRow | undefined
   return row;
 }
 
+/** The tenant- and mode-scoped read of one verification, if the principal may see it (else 404). */
 export async function loadVerification(s: Services, principal: Principal, id: string): Promise<VerificationRow> {
-  const [query, values] = verificationFor(s, principal, id);
-  const [row] = await query.all(values);
+  const mode = modeOf(principal);
+  const [row] = mode
+    ? await verificationQueries.inMode(s.db).all({ id, tenantId: principal.tenantId, mode })
+    : await verificationQueries.anyMode(s.db).all({ id, tenantId: principal.tenantId });
   return visibleTo(principal, row);
 }
 
