@@ -16,13 +16,13 @@
  * (BENCH_LIVE=1) show what survived the collection. BENCH_SNAPSHOT=<stage regex> also writes those stages' heap
  * snapshots to bench/out/memory/.
  */
-import { copyFile, mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { readFile } from "node:fs/promises";
 import { modelBytes, readManifests } from "../../scripts/model-files.mjs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleWorker } from "../lib/bundle.mjs";
 import { Miniflare } from "miniflare";
 import WebSocket from "ws";
 import sharp from "sharp";
@@ -65,37 +65,8 @@ async function documentPhoto([width, height]) {
 }
 
 async function bundle() {
-  await mkdir(outDir, { recursive: true });
-  const wasm = new Map();
-  const worker = path.join(outDir, "worker.mjs");
-  await build({
-    entryPoints: [path.join(root, "bench/memory/worker.ts")],
-    bundle: true,
-    platform: "neutral",
-    format: "esm",
-    conditions: ["workerd", "worker", "browser", "import"],
-    mainFields: ["module", "main"],
-    external: ["node:*"],
-    outfile: worker,
-    logLevel: "warning",
-    plugins: [
-      {
-        name: "wasm-modules",
-        setup(b) {
-          b.onResolve({ filter: /\.wasm$/ }, async (args) => {
-            if (args.pluginData?.wasm) return undefined;
-            const resolved = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: { wasm: true } });
-            if (resolved.errors.length) return undefined;
-            const name = wasm.get(resolved.path) ?? `${wasm.size}-${path.basename(resolved.path)}`;
-            wasm.set(resolved.path, name);
-            await copyFile(resolved.path, path.join(outDir, name));
-            return { path: `./${name}`, external: true };
-          });
-        },
-      },
-    ],
-  });
-  return { worker, wasm: [...new Set(wasm.values())].map((n) => path.join(outDir, n)) };
+  const { workerBundle, wasmModules } = await bundleWorker(path.join(root, "bench/memory/worker.ts"), outDir);
+  return { worker: workerBundle, wasm: wasmModules };
 }
 
 /** A free local TCP port (for the isolate's inspector). */
