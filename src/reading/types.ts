@@ -29,6 +29,11 @@ export interface MrzReading {
   confidence: number[];
   /** Where the band was found, in the pixels of the image given to the reader. */
   band: Box;
+  /**
+   * Characters the image supported about equally as two symbols (a 0 or an O, a character one cell off), where the
+   * check digits chose: the recogniser's first choice and the one in `lines`. Absent when there were none.
+   */
+  ambiguities?: { line: number; position: number; read: string; chosen: string }[];
   /** Stage timings in ms (zeros without a clock). */
   ms: { locate: number; recognise: number; total: number };
 }

@@ -111,7 +111,7 @@ function validityFinding(parsed: ParsedMrz, source: "image" | "sent", reading: M
     ...(side ? { side } : {}),
     format: parsed.format,
     lines: parsed.lines,
-    ...(reading ? { confidence: reading.confidence, band: reading.band, ms: reading.ms } : {}),
+    ...(reading ? { confidence: reading.confidence, band: reading.band, ms: reading.ms, ...(reading.ambiguities ? { ambiguities: reading.ambiguities } : {}) } : {}),
     fields: parsed.fields,
     checks: parsed.checks,
     problems: parsed.problems,

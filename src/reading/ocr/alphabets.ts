@@ -1,8 +1,8 @@
 /**
  * ICAO 9303 slot alphabets: for each format, line and character position, which symbols may stand there
  * (digits in dates and check digits, letters in country codes, letters and fillers in names, …). The decoder
- * uses them to choose between look-alikes (0/O, 1/I, 5/S, 8/B); it never uses a check digit's value, so a wrong
- * check digit on a document stays wrong in the reading.
+ * uses them to choose between look-alikes (0/O, 1/I, 5/S, 8/B) without looking at the check digits' values (those
+ * only break near-ties afterwards, ./checks.ts).
  */
 import type { MrzFormat } from "../types";
 

@@ -22,6 +22,8 @@ export interface DecodedLine {
   logScore: number;
   /** Per character, the highest probability its symbol had in the frames it was read from. */
   probabilities: number[];
+  /** Per character, the first and last frame it was read from (on the best path). */
+  spans: { first: Int32Array; last: Int32Array };
 }
 
 /** Per slot, the first and last frame its character may be read from (where the fixed pitch puts it). */
@@ -176,10 +178,13 @@ export function decodeSlots(input: SymbolFrames, slots: string[], windows?: Slot
 
   const labels = new Int16Array(N).fill(-1);
   const probabilities = new Array<number>(N).fill(0);
+  const spans = { first: new Int32Array(N).fill(-1), last: new Int32Array(N).fill(-1) };
   for (let t = T - 1; t >= 0; t--) {
     if (state.kind === "char") {
       const { k, c } = state;
       labels[k] = c;
+      spans.first[k] = t;
+      if (spans.last[k] < 0) spans.last[k] = t;
       probabilities[k] = Math.max(probabilities[k], Math.exp(input.symbols[t * S + c]));
       if (t === 0) break;
       const from = backChar[(t * N + k) * S + c];
@@ -192,7 +197,35 @@ export function decodeSlots(input: SymbolFrames, slots: string[], windows?: Slot
     }
   }
   const text = Array.from(labels, (c) => MRZ_SYMBOLS[c] ?? "<").join("");
-  return { text, logScore: endScore, probabilities };
+  return { text, logScore: endScore, probabilities, spans };
+}
+
+/**
+ * Per character of a decoded line, the other symbols its slot allows with how much less likely each is than the
+ * chosen one: the log-ratio of their best probabilities over the frames the character was read from (≥ 0, small
+ * = the image supports both about equally). Only symbols within `maxLoss` are listed, nearest first.
+ *
+ * @example
+ * alternatives(frames, decoded, slots, Math.log(20))[1]; // [{ symbol: "O", loss: 0.4 }] — a 0 that could be an O
+ */
+export function alternatives(input: SymbolFrames, line: DecodedLine, slots: string[], maxLoss: number): { symbol: string; loss: number }[][] {
+  return slots.map((alphabet, k) => {
+    const from = line.spans.first[k], to = line.spans.last[k];
+    if (from < 0) return [];
+    const bestOf = (symbol: number) => {
+      let b = NEG;
+      for (let t = from; t <= to; t++) b = Math.max(b, input.symbols[t * S + symbol]);
+      return b;
+    };
+    const chosen = bestOf(MRZ_SYMBOLS.indexOf(line.text[k]));
+    const out: { symbol: string; loss: number }[] = [];
+    for (const symbol of alphabet) {
+      if (symbol === line.text[k]) continue;
+      const loss = chosen - bestOf(MRZ_SYMBOLS.indexOf(symbol));
+      if (loss <= maxLoss) out.push({ symbol, loss: Math.max(0, loss) });
+    }
+    return out.sort((a, b) => a.loss - b.loss);
+  });
 }
 
 /** The best label of slot `k` other than `exclude` (only needed when the best one is excluded). */

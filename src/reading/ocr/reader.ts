@@ -2,8 +2,10 @@
  * The MRZ reader: finds the machine-readable zone on an upright document image and reads it with the PP-OCRv4
  * recogniser, one line at a time. No text detector: the band is found from the ink itself (./band.ts), which
  * keeps the ONNX working set to the recogniser and one 48-pixel line. Each line is decoded as exactly the
- * format's number of characters, each from its ICAO 9303 slot alphabet (./ctc.ts, ./alphabets.ts); check
- * digits are read, never corrected, so a forged document's wrong check digit stays wrong.
+ * format's number of characters, each from its ICAO 9303 slot alphabet (./ctc.ts, ./alphabets.ts). When the check
+ * digits of that first reading fail, they break ties between readings the image supports about equally (a tighter
+ * alignment, one look-alike, a second reading at another sampling rate: ./checks.ts), and the reading says which
+ * characters they decided (`ambiguities`); a clearly printed wrong check digit stays wrong.
  *
  * Pure TypeScript over an injected ONNX runtime and model loader (workerd and Node alike). The session is
  * created once per reader; a failed load is not cached, so the next call retries. Only finished sessions are
@@ -15,7 +17,8 @@ import { type Box, MRZ_SHAPES, type MrzFormat, type MrzReading } from "../types"
 import { slotAlphabets } from "./alphabets";
 import { type MrzBand, findBand } from "./band";
 import { inkComponents, toLuma } from "./components";
-import { type DecodedLine, type SymbolFrames, decodeSlots, toSymbolFrames } from "./ctc";
+import { checkResults, linesUnderFailingChecks, settleByCheckDigits } from "./checks";
+import { type DecodedLine, type SymbolFrames, alternatives, decodeSlots, toSymbolFrames } from "./ctc";
 import { type CropShape, FRAMES_PER_CHARACTER, cropLine } from "./line-crop";
 import { REC_STRIDE, RECOGNISER } from "./manifest";
 
@@ -31,6 +34,8 @@ export interface MrzReaderDeps {
   crop?: CropShape;
   /** Log-bonus per frame for letters in alphanumeric slots (for tuning; default {@link LETTER_PRIOR}). */
   letterPrior?: number;
+  /** Largest log-ratio the check digits may overrule (for tuning; default {@link MAX_AMBIGUITY}; 0 turns it off). */
+  maxAmbiguity?: number;
 }
 
 export interface MrzReadOptions {
@@ -70,8 +75,8 @@ export function createMrzReader(deps: MrzReaderDeps): MrzReader {
     return ready;
   }
 
-  async function recognisePart(model: ModelSession, image: RgbaImage, band: MrzBand, index: number): Promise<RecognisedLine> {
-    const { tensor, frameAt } = cropLine(image, band, index, deps.crop);
+  async function recognisePart(model: ModelSession, image: RgbaImage, band: MrzBand, index: number, crop: CropShape | undefined): Promise<RecognisedLine> {
+    const { tensor, frameAt } = cropLine(image, band, index, crop);
     const out = await model.run({ [RECOGNISER.input.name]: tensor });
     releaseBuffer(tensor.data);
     const probabilities = Object.values(out)[0];
@@ -86,17 +91,17 @@ export function createMrzReader(deps: MrzReaderDeps): MrzReader {
    * recogniser keeps its frames per character (accuracy) while no input is wide enough to grow onnxruntime-web's
    * memory past what the face models and the recogniser already hold (bench/memory).
    */
-  async function recognise(model: ModelSession, image: RgbaImage, band: MrzBand, index: number): Promise<RecognisedLine> {
+  async function recognise(model: ModelSession, image: RgbaImage, band: MrzBand, index: number, crop = deps.crop): Promise<RecognisedLine> {
     const characters = Math.max(1, Math.round((band.end - band.start) / band.pitch));
-    const frames = deps.crop?.frames ?? FRAMES_PER_CHARACTER;
+    const frames = crop?.frames ?? FRAMES_PER_CHARACTER;
     const parts = Math.max(1, Math.ceil((characters * frames * REC_STRIDE) / PART_MAX_WIDTH));
-    if (parts === 1) return recognisePart(model, image, band, index);
+    if (parts === 1) return recognisePart(model, image, band, index, crop);
     // Cut between characters: the band's extent holds `characters` cells (its edges are the outer characters' edges).
     const cell = (band.end - band.start) / characters;
     const cuts = Array.from({ length: parts + 1 }, (_, p) => (p === 0 ? band.start : p === parts ? band.end : band.start + Math.round((p * characters) / parts) * cell));
     const pieces: { line: RecognisedLine; from: number; to: number }[] = [];
     for (let p = 0; p < parts; p++) {
-      const line = await recognisePart(model, image, { ...band, start: cuts[p], end: cuts[p + 1] }, index);
+      const line = await recognisePart(model, image, { ...band, start: cuts[p], end: cuts[p + 1] }, index, crop);
       const from = p === 0 ? 0 : Math.max(0, Math.round(line.frameAt(cuts[p])));
       const to = p === parts - 1 ? line.frames.frames : Math.min(line.frames.frames, Math.round(line.frameAt(cuts[p + 1])));
       pieces.push({ line, from, to: Math.max(from, to) });
@@ -130,22 +135,42 @@ export function createMrzReader(deps: MrzReaderDeps): MrzReader {
       const recognised: RecognisedLine[] = [];
       for (let i = 0; i < band.lines.length; i++) recognised.push(await recognise(model, image, band, i));
 
+      const prior = { letter: deps.letterPrior ?? LETTER_PRIOR };
+      const decode = (format: MrzFormat, lines: RecognisedLine[], tolerance: number) => {
+        const alphabets = slotAlphabets(format);
+        const decoded = lines.map((r, i) => decodeSlots(r.frames, alphabets[i], slotWindows(band, MRZ_SHAPES[format].length, r, tolerance), prior));
+        return decoded.some((l) => l === null) ? null : (decoded as DecodedLine[]);
+      };
       let best: { format: MrzFormat; lines: DecodedLine[]; score: number } | null = null;
       for (const format of candidates) {
-        const alphabets = slotAlphabets(format);
-        const lines = recognised.map((r, i) => decodeSlots(r.frames, alphabets[i], slotWindows(band, MRZ_SHAPES[format].length, r), { letter: deps.letterPrior ?? LETTER_PRIOR }));
-        if (lines.some((l) => l === null)) continue;
-        const decoded = lines as DecodedLine[];
-        const score = decoded.reduce((s, l) => s + l.logScore, 0);
-        if (!best || score > best.score) best = { format, lines: decoded, score };
+        const lines = decode(format, recognised, SLOT_TOLERANCE);
+        if (lines && (!best || scoreOf(lines) > best.score)) best = { format, lines, score: scoreOf(lines) };
       }
       if (!best) return null;
+      const { format } = best;
+      const maxLoss = deps.maxAmbiguity ?? MAX_AMBIGUITY;
+      let settled = settle(format, best.lines, recognised, (tolerance) => decode(format, recognised, tolerance), maxLoss);
+      if (!settled && maxLoss > 0) {
+        // A second opinion: the lines under a failing check digit cut again at another sampling rate and read afresh
+        // (the recogniser reads a run of fillers after digits as 4s at some rates and not at others). Taken only if
+        // its check digits hold.
+        const crop = { ...deps.crop, frames: (deps.crop?.frames ?? FRAMES_PER_CHARACTER) + REREAD_EXTRA_FRAMES };
+        const failing = linesUnderFailingChecks(format, best.lines.map((l) => l.text));
+        const again: RecognisedLine[] = [];
+        for (let i = 0; i < band.lines.length; i++) again.push(failing.has(i) ? await recognise(model, image, band, i, crop) : recognised[i]);
+        const lines = decode(format, again, SLOT_TOLERANCE);
+        if (lines) settled = settle(format, lines, again, (tolerance) => decode(format, again, tolerance), maxLoss);
+      }
+      const first = best.lines.map((l) => l.text);
+      const chosen = settled ?? first;
+      const ambiguities = chosen.flatMap((line, i) => [...line].flatMap((c, p) => (c === first[i][p] ? [] : [{ line: i, position: p, read: first[i][p], chosen: c }])));
       const done = now();
       return {
-        format: best.format,
-        lines: best.lines.map((l) => l.text),
+        format,
+        lines: chosen,
         confidence: best.lines.map((l) => l.probabilities.reduce((s, p) => s + p, 0) / l.probabilities.length),
         band: bandBox(band, image),
+        ...(ambiguities.length > 0 ? { ambiguities } : {}),
         ms: { locate: located - started, recognise: done - located, total: done - started },
       };
     },
@@ -155,6 +180,51 @@ export function createMrzReader(deps: MrzReaderDeps): MrzReader {
 interface RecognisedLine {
   frames: SymbolFrames;
   frameAt(position: number): number;
+}
+
+/**
+ * The largest log-ratio (ln 20) by which the image may favour another reading and the check digits still decide:
+ * a symbol 20× less probable than the first choice over the character's frames, or a re-alignment whose path is
+ * that much less probable. Beyond it the reading stands, failing check digits and all.
+ */
+export const MAX_AMBIGUITY = Math.log(20);
+
+/** Tighter slot windows tried when check digits fail: a character shifted by one cell (a filler split or merged). */
+const ALIGNMENT_TOLERANCES = [1.0, 0.6];
+
+/** Sampling rate of the second reading, in frames per character more than the first. */
+const REREAD_EXTRA_FRAMES = 1;
+
+const scoreOf = (lines: DecodedLine[]) => lines.reduce((s, l) => s + l.logScore, 0);
+
+/**
+ * The decoded lines when their check digits hold; else the least costly reading within `maxLoss` on which they all
+ * do: a tighter alignment (a character one cell off) and/or one look-alike substitution (./checks.ts); else null.
+ */
+function settle(format: MrzFormat, first: DecodedLine[], recognised: RecognisedLine[], decode: (tolerance: number) => DecodedLine[] | null, maxLoss: number): string[] | null {
+  if (checkResults(format, first.map((l) => l.text)).every(Boolean)) return first.map((l) => l.text);
+  if (maxLoss <= 0) return null;
+  const alphabets = slotAlphabets(format);
+  const firstScore = scoreOf(first);
+  const attempts = [{ lines: first, loss: 0 }];
+  for (const tolerance of ALIGNMENT_TOLERANCES) {
+    const lines = decode(tolerance);
+    if (lines) attempts.push({ lines, loss: Math.max(0, firstScore - scoreOf(lines)) });
+  }
+  let chosen: { lines: string[]; loss: number } | null = null;
+  for (const attempt of attempts) {
+    if (attempt.loss > maxLoss || (chosen && attempt.loss >= chosen.loss)) continue;
+    const texts = attempt.lines.map((l) => l.text);
+    const options = attempt.lines.map((l, i) => alternatives(recognised[i].frames, l, alphabets[i], maxLoss));
+    const subs = settleByCheckDigits(format, texts, options, maxLoss - attempt.loss);
+    if (!subs) continue;
+    const loss = attempt.loss + subs.reduce((s, x) => s + x.loss, 0);
+    if (chosen && loss >= chosen.loss) continue;
+    const lines = texts.map((l) => l.split(""));
+    for (const s of subs) lines[s.line][s.position] = s.chosen;
+    chosen = { lines: lines.map((l) => l.join("")), loss };
+  }
+  return chosen?.lines ?? null;
 }
 
 /** Character cells by which a format may be farther from the band's length than the nearest one and still be tried. */
@@ -205,13 +275,13 @@ const SLOT_TOLERANCE = 1.5;
  * taken from the band's extent when that holds about `length` characters (it includes perspective), else from
  * the measured pitch (a line whose last fillers faded).
  */
-function slotWindows(band: MrzBand, length: number, line: RecognisedLine) {
+function slotWindows(band: MrzBand, length: number, line: RecognisedLine, tolerance = SLOT_TOLERANCE) {
   const span = band.end - band.start;
   const cell = Math.abs(span / band.pitch - length) <= SLOT_TOLERANCE ? span / length : band.pitch;
   const first = new Int32Array(length), last = new Int32Array(length);
   for (let k = 0; k < length; k++) {
-    first[k] = Math.floor(line.frameAt(band.start + (k + 0.5 - SLOT_TOLERANCE) * cell));
-    last[k] = Math.ceil(line.frameAt(band.start + (k + 0.5 + SLOT_TOLERANCE) * cell));
+    first[k] = Math.floor(line.frameAt(band.start + (k + 0.5 - tolerance) * cell));
+    last[k] = Math.ceil(line.frameAt(band.start + (k + 0.5 + tolerance) * cell));
   }
   return { first, last };
 }
