@@ -6,16 +6,21 @@
  * verification to manual review with PROCESSING_FAILED.
  */
 import type { Services } from "../src/app/services";
+import { imageWork } from "../src/lib/gate";
 import { log } from "../src/lib/log";
 import { VerificationJobSchema, deadLetter, processJob } from "../src/verifications/processing";
 
 export const backoffSeconds = (attempts: number) => Math.min(300, 2 ** Math.max(1, attempts));
 
 /**
- * Messages of a batch run one at a time: one run of 12 MP photos peaks at ~85 of the isolate's 128 MB
+ * Messages of a batch run one at a time: one run of 12 MP photos peaks at ~93 of the isolate's 128 MB
  * (`npm run bench -- memory`), and a second run alongside would add its ~25 MB of JavaScript-side images and buffers.
+ * Each run also takes the isolate's image gate (src/lib/gate.ts), so another invocation in the same isolate waits.
  */
 export const BATCH_CONCURRENCY = 1;
+
+/** How long a job waits for the isolate's image gate before it is retried later (ten 12 MP runs and then some). */
+export const JOB_GATE_WAIT_MS = 60_000;
 
 async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
   let next = 0;
@@ -38,7 +43,7 @@ export async function consumeVerificationJobs(batch: MessageBatch, services: Ser
     const started = performance.now();
     let outcome;
     try {
-      outcome = await processJob(services, parsed.data, deps);
+      outcome = await imageWork.run(() => processJob(services, parsed.data, deps), JOB_GATE_WAIT_MS);
     } catch (err) {
       log.warn("verification_job_failed", { message_id: msg.id, verification_id: parsed.data.verification_id, attempts: msg.attempts, error: err });
       msg.retry({ delaySeconds: backoffSeconds(msg.attempts) });

@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import type { AnalyzeOptions, AnalyzedFace, FaceAnalysis } from "../../face";
 import { cosineSimilarity, isFaceEngineError, thresholds } from "../../face";
 import { ApiError } from "../../lib/errors";
+import { GateBusyError, imageWork } from "../../lib/gate";
 import type { AppEnv } from "../../app/context";
 import { checkImage, isForm, readForm, refuseDeclaredLength, requiredFilePart } from "../../media/uploads";
 import { toSourcePixels } from "../../face/engine";
@@ -15,6 +16,9 @@ import { sniffImage } from "../../media/sniff";
 /** Below this many pixels (4 MP: a 16 MB RGBA copy) a decode that fails is not running out of memory. */
 const OUT_OF_MEMORY_PLAUSIBLE_PIXELS = 4_000_000;
 import type { compareRoute, detectRoute } from "./faces.routes";
+
+/** How long a face request waits for the isolate's image gate before it answers 503. */
+const FACES_GATE_WAIT_MS = 10_000;
 
 /** Faces counted (and landmarked) per image in compare. */
 const COMPARE_MAX_FACES = 10;
@@ -29,16 +33,22 @@ const required = (field: string, message: string) =>
 async function analyze(c: Context<AppEnv>, bytes: Uint8Array, field: string, options: AnalyzeOptions): Promise<FaceAnalysis & { total: number }> {
   const started = performance.now();
   try {
-    // Shrunk by the Images binding outside the isolate, then decoded here.
-    const decoded = await decodeUpload(bytes, c.var.services.imageResizer);
-    const decodeMs = performance.now() - started;
-    try {
-      const result = toSourcePixels(await c.var.services.faceEngine().analyzeImage(decoded.image, options), decoded.scale, uprightSourceSize(decoded));
-      return { ...result, ms: { ...result.ms, decode: decodeMs }, total: performance.now() - started };
-    } finally {
-      releasePixels(decoded.image); // freed now, before the next image is decoded, not at the next collection
-    }
+    // One image-heavy task per isolate (src/lib/gate.ts): a verification running beside this request waits, or this one does.
+    return await imageWork.run(async () => {
+      // Shrunk by the Images binding outside the isolate, then decoded here.
+      const decoded = await decodeUpload(bytes, c.var.services.imageResizer);
+      const decodeMs = performance.now() - started;
+      try {
+        const result = toSourcePixels(await c.var.services.faceEngine().analyzeImage(decoded.image, options), decoded.scale, uprightSourceSize(decoded));
+        return { ...result, ms: { ...result.ms, decode: decodeMs }, total: performance.now() - started };
+      } finally {
+        releasePixels(decoded.image); // freed now, before the next image is decoded, not at the next collection
+      }
+    }, FACES_GATE_WAIT_MS);
   } catch (err) {
+    if (err instanceof GateBusyError) {
+      throw new ApiError("SERVICE_UNAVAILABLE", "This edge location is busy with other images; try again shortly", { headers: { "Retry-After": "2" }, cause: err });
+    }
     if (isFaceEngineError(err)) {
       if (err.code === "IMAGE_UNDECODABLE" || err.code === "IMAGE_DIMENSIONS") {
         throw new ApiError("IMAGE_INVALID", `The ${field} image could not be analysed: ${err.message}`, { details: { field, reason: err.code }, cause: err });

@@ -1,0 +1,64 @@
+/**
+ * Coalesced catch-up work (src/lib/coalesce.ts, used for audit sealing): concurrent callers share runs, yet every
+ * caller's data — committed before it called — is covered by a run that started after its call.
+ */
+import { describe, expect, it } from "vitest";
+import { coalescing } from "../../src/lib/coalesce";
+
+/** A task that snapshots the "committed rows" when it starts reading, and finishes when told to. */
+function harness() {
+  const committed: number[] = [];
+  const runs: { key: string; saw: number[]; finish: () => void; fail: (e: Error) => void }[] = [];
+  const task = (key: string) =>
+    new Promise<void>((resolve, reject) => {
+      runs.push({ key, saw: [...committed], finish: resolve, fail: reject });
+    });
+  return { committed, runs, run: coalescing(task) };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe("coalescing", () => {
+  it("runs once for a lone caller, and again for a caller that arrives while it runs; later arrivals share that run", async () => {
+    const h = harness();
+    h.committed.push(1);
+    const first = h.run("ten_a");
+    h.committed.push(2, 3, 4);
+    const [second, third, fourth] = [h.run("ten_a"), h.run("ten_a"), h.run("ten_a")];
+    expect(second).toBe(third);
+    expect(third).toBe(fourth);
+    await tick();
+    expect(h.runs.map((r) => r.saw)).toEqual([[1]]);
+    h.runs[0].finish();
+    await first;
+    await tick();
+    // The follow-up started after every caller's commit, so it sees all of them.
+    expect(h.runs.map((r) => r.saw)).toEqual([[1], [1, 2, 3, 4]]);
+    h.runs[1].finish();
+    await second;
+    // Nothing in flight: the next call runs at once.
+    h.committed.push(5);
+    const fifth = h.run("ten_a");
+    await tick();
+    expect(h.runs).toHaveLength(3);
+    expect(h.runs[2].saw).toEqual([1, 2, 3, 4, 5]);
+    h.runs[2].finish();
+    await fifth;
+  });
+
+  it("keeps keys apart and still runs the follow-up when the run in flight fails", async () => {
+    const h = harness();
+    const a = h.run("ten_a");
+    const b = h.run("ten_b");
+    const again = h.run("ten_a");
+    await tick();
+    expect(h.runs.map((r) => r.key)).toEqual(["ten_a", "ten_b"]);
+    h.runs[0].fail(new Error("chain object unavailable"));
+    await expect(a).rejects.toThrow("chain object unavailable");
+    await tick();
+    expect(h.runs.map((r) => r.key)).toEqual(["ten_a", "ten_b", "ten_a"]);
+    h.runs[1].finish();
+    h.runs[2].finish();
+    await Promise.all([b, again]);
+  });
+});
