@@ -7,6 +7,7 @@
 import { auditEvents } from "../../db/schema";
 import type { Db } from "../../db/client";
 import type { TenantCrypto } from "../../lib/crypto";
+import { coalescing } from "../../lib/coalesce";
 import { log } from "../../lib/log";
 import type { TokenService } from "../../identity/tokens";
 import { buildPendingRow } from "../../audit/pending";
@@ -28,9 +29,12 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   const store = d1ChainStore(deps.d1);
   const signer = tokenSigner(deps.tokens);
 
-  const seal = async (tenantId: string) => {
+  const sealNow = async (tenantId: string) => {
     await deps.chains.get(deps.chains.idFromName(tenantId)).seal();
   };
+  // Under load every audited request asks for a seal after its commit, and one chain object call seals every row
+  // pending at that moment: N concurrent requests share two calls instead of making N (src/lib/coalesce.ts).
+  const seal = coalescing((tenantId: string) => sealNow(tenantId));
   const sealQuietly = async (tenantId: string, why: string) => {
     try {
       await seal(tenantId);
