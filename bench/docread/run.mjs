@@ -21,9 +21,11 @@
  * --dump DIR writes every misread document (JPEG + truth + what each runtime read) for debugging; --reader FILE
  * benches another module exporting createMrzReader and OCR_MODEL_FILES in place of src/reading/ocr/reader.ts.
  * Memory is read between stages (after decoding, after reading) while the isolate waits, so a transient peak
- * inside read() shows only as far as its garbage was not yet collected; wasm memories never shrink, so their
- * high-water mark is always counted. The isolate is shared by all documents, which makes the per-document
- * figure conservative (earlier documents' high-water marks count).
+ * inside read() shows only as far as its garbage was not yet collected; after each reading garbage is collected (as
+ * bench/memory does, and as the limits issue defines the peak), so a document's figure counts the garbage of its own
+ * stages but not what earlier documents left. Wasm memories never shrink, so their high-water mark is always
+ * counted. The isolate is shared by all documents, which makes the per-document figure conservative (earlier
+ * documents' wasm high-water marks count).
  */
 import { execSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -34,7 +36,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "mrz";
 import { readingSet } from "../../scripts/docgen/index.mjs";
-import { BUDGET_MB, freePort, inspector, totalOf } from "../memory/run.mjs";
+import { BUDGET_MB, freePort, inspector, readHeap, totalOf } from "../memory/run.mjs";
 import { buildBench } from "./build.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -332,10 +334,9 @@ async function readWorkerd() {
     ...(imagesBinding ? { images: { binding: "IMAGES" } } : {}),
     inspectorPort,
     serviceBindings: {
-      PROBE: async () => {
-        const h = await cdp.call("Runtime.getHeapUsage");
-        return Response.json({ used: h.usedSize, total: h.totalSize, backing: h.backingStorageSize });
-      },
+      // Garbage is collected after each reading, as bench/memory does (readHeap): a document's peak is what is alive
+      // plus the garbage of its own stages, not what earlier documents left for V8 to collect.
+      PROBE: async () => Response.json(await readHeap(cdp)),
     },
   });
   try {

@@ -132,22 +132,10 @@ async function isolate(code, inputs, { images = true } = {}) {
     inspectorPort,
     serviceBindings: {
       PROBE: async (req) => {
-        const h = await cdp.call("Runtime.getHeapUsage");
-        // Then garbage is collected (workerd answers takeHeapSnapshot, which collects first, but not
-        // HeapProfiler.collectGarbage), so the next stage's reading holds what is alive plus only the garbage that
-        // stage itself left: garbage of earlier stages is something V8 collects before an allocation would fail, and
-        // counting it again at every later stage made the peak depend on when V8 last happened to collect.
-        const chunks = [];
-        const stop = cdp.on("HeapProfiler.addHeapSnapshotChunk", (p) => chunks.push(p.chunk));
-        await cdp.call("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
-        stop();
         const stage = new URL(req.url).searchParams.get("stage") ?? "";
-        if (process.env.BENCH_SNAPSHOT && new RegExp(process.env.BENCH_SNAPSHOT).test(stage)) {
-          const file = path.join(outDir, `${stage.trim().replace(/\W+/g, "-")}-${Date.now()}.heapsnapshot`);
-          await writeFile(file, chunks.join(""));
-        }
-        const live = await cdp.call("Runtime.getHeapUsage");
-        return Response.json({ used: h.usedSize, total: h.totalSize, backing: h.backingStorageSize, liveUsed: live.usedSize, liveBacking: live.backingStorageSize });
+        const keep = process.env.BENCH_SNAPSHOT && new RegExp(process.env.BENCH_SNAPSHOT).test(stage);
+        const heap = await readHeap(cdp, keep ? (snapshot) => writeFile(path.join(outDir, `${stage.trim().replace(/\W+/g, "-")}-${Date.now()}.heapsnapshot`), snapshot) : undefined);
+        return Response.json(heap);
       },
     },
   });
@@ -174,6 +162,26 @@ async function isolate(code, inputs, { images = true } = {}) {
 /** What was alive at a probe, after its garbage collection: JS heap + ArrayBuffer backing stores + every wasm memory. */
 function liveTotalOf(s) {
   return s.heap.liveUsed + (s.heap.liveBacking ?? 0) + Object.values(s.wasm).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * The isolate's JS heap as a probe reports it: used size and ArrayBuffer backing stores now, then garbage is collected
+ * (workerd answers takeHeapSnapshot, which collects first, but not HeapProfiler.collectGarbage) and what survived
+ * (`liveUsed`, `liveBacking`). So the next reading holds what is alive plus only the garbage its own stage left:
+ * garbage of earlier stages is something V8 collects before an allocation would fail, and counting it again at every
+ * later stage made the peak depend on when V8 last happened to collect. `onSnapshot` receives the snapshot's JSON.
+ * @param {{ call(method: string, params?: object): Promise<any>, on(event: string, fn: (p: any) => void): () => void }} cdp
+ * @param {(snapshot: string) => Promise<void>} [onSnapshot]
+ */
+export async function readHeap(cdp, onSnapshot) {
+  const h = await cdp.call("Runtime.getHeapUsage");
+  const chunks = [];
+  const stop = cdp.on("HeapProfiler.addHeapSnapshotChunk", (p) => chunks.push(p.chunk));
+  await cdp.call("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
+  stop();
+  if (onSnapshot) await onSnapshot(chunks.join(""));
+  const live = await cdp.call("Runtime.getHeapUsage");
+  return { used: h.usedSize, total: h.totalSize, backing: h.backingStorageSize, liveUsed: live.usedSize, liveBacking: live.backingStorageSize };
 }
 
 /** Total of a probe in bytes: JS heap used + ArrayBuffer backing stores + every wasm memory. */
