@@ -287,7 +287,7 @@ if (!args.includes("--no-write")) {
   const existing = existsSync(file) ? await readFile(file, "utf8") : "# Bench results\nWritten by the benches; each section says the command that produced it.\n";
   const command = ["npm run bench -- docread", ...args].join(" ");
   const section = `## docread\n\`${command}\` on ${new Date().toISOString().slice(0, 10)}\n\n${report}\n`;
-  const re = /## docread\n[\s\S]*?(?=\n## |$)/;
+  const re = /(?<=^|\n)## docread\n[\s\S]*?(?=\n## |$)/;
   await writeFile(file, re.test(existing) ? existing.replace(re, section.trimEnd() + "\n") : `${existing.trimEnd()}\n\n${section}`);
   console.log("written to bench/RESULTS.md");
 }

@@ -169,7 +169,7 @@ if (!args.includes("--no-write")) {
   const existing = existsSync(file) ? await readFile(file, "utf8") : "# Bench results\nWritten by the benches; each section says the command that produced it.\n";
   const command = ["npm run bench -- forensics", ...args].join(" ");
   const section = `## forensics\n\`${command}\` on ${new Date().toISOString().slice(0, 10)}\n\n${report}\n`;
-  const re = /## forensics\n[\s\S]*?(?=\n## |$)/;
+  const re = /(?<=^|\n)## forensics\n[\s\S]*?(?=\n## |$)/;
   await writeFile(file, re.test(existing) ? existing.replace(re, section.trimEnd() + "\n") : `${existing.trimEnd()}\n\n${section}`);
   console.log(`written to bench/RESULTS.md`);
 }
