@@ -50,7 +50,7 @@ const mf = new Miniflare({
   r2Buckets: { MEDIA: "edge-kyc-media", MODELS: "edge-kyc-models" },
   queueProducers: { VERIFICATION_JOBS: "verification-jobs", WEBHOOK_DELIVERIES: "webhook-deliveries" },
   queueConsumers: {
-    "verification-jobs": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 3, retryDelay: 2, deadLetterQueue: "verification-jobs-dlq" },
+    "verification-jobs": { maxBatchSize: 1, maxBatchTimeout: 1, maxRetries: 3, retryDelay: 2, deadLetterQueue: "verification-jobs-dlq" },
     "verification-jobs-dlq": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 },
     "webhook-deliveries": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 8, retryDelay: 5, deadLetterQueue: "webhook-deliveries-dlq" },
     "webhook-deliveries-dlq": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 },
