@@ -14,6 +14,7 @@ import { parse } from "mrz";
 import type { Details } from "mrz";
 import { parseCountry } from "../lib/countries";
 import type { DeclaredData, Finding } from "../pipeline/types";
+import { checkDigit } from "./ocr/checks";
 import { MRZ_SHAPES } from "./types";
 import type { MrzFormat } from "./types";
 
@@ -327,7 +328,7 @@ export function declaredMismatches(parsed: ParsedMrz, declared: DeclaredData): M
     const read = numberKey(f.documentNumber);
     const claimed = numberKey(declared.documentNumber);
     // Some applicants type the check digit after the number, as printed on a few cards.
-    if (claimed !== read && claimed !== read + checkDigitOf(f.documentNumber)) differs.push("document_number");
+    if (claimed !== read && claimed !== read + checkDigit(f.documentNumber)) differs.push("document_number");
   }
   if (f.birthDate && declared.dateOfBirth && checkHolds(parsed, "date_of_birth") && f.birthDate !== declared.dateOfBirth) differs.push("date_of_birth");
   if (f.expiryDate && declared.documentExpiry && checkHolds(parsed, "expiry_date") && f.expiryDate !== declared.documentExpiry) differs.push("expiry_date");
@@ -362,18 +363,6 @@ export function mrzDifferences(a: ParsedMrz, b: ParsedMrz): MrzFieldName[] {
     ["optional_data", "optionalData", "optional_data"],
   ];
   return pairs.filter(([, key, check]) => (!check || both(check)) && a.fields[key] !== b.fields[key]).map(([name]) => name);
-}
-
-/** The ICAO 9303 check digit (weights 7-3-1; digits as themselves, A–Z as 10–35, filler 0). */
-function checkDigitOf(field: string): string {
-  const weights = [7, 3, 1];
-  let sum = 0;
-  for (let i = 0; i < field.length; i++) {
-    const code = field.charCodeAt(i);
-    const value = code >= 48 && code <= 57 ? code - 48 : code >= 65 && code <= 90 ? code - 55 : 0;
-    sum += value * weights[i % 3];
-  }
-  return String(sum % 10);
 }
 
 /**

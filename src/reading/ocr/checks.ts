@@ -66,16 +66,15 @@ export function checkResults(format: MrzFormat, lines: string[]): boolean[] {
   });
 }
 
+/** The check digits of the format that fail on these lines. */
+function failingChecks(format: MrzFormat, lines: string[]): CheckPlan[] {
+  const results = checkResults(format, lines);
+  return CHECKS[format].filter((_, i) => !results[i]);
+}
+
 /** The lines that hold a failing check digit or a character it covers (the ones worth reading again). */
 export function linesUnderFailingChecks(format: MrzFormat, lines: string[]): Set<number> {
-  const results = checkResults(format, lines);
-  const out = new Set<number>();
-  CHECKS[format].forEach((plan, i) => {
-    if (results[i]) return;
-    out.add(plan.digit[0]);
-    for (const [l] of plan.covers) out.add(l);
-  });
-  return out;
+  return new Set(failingChecks(format, lines).flatMap((plan) => [plan.digit[0], ...plan.covers.map(([l]) => l)]));
 }
 
 /** One character the check digits decided: the recogniser's first choice and the one taken. */
@@ -103,16 +102,14 @@ export interface Substitution {
  * settleByCheckDigits("TD3", ["P<UTO…", "L89O902C36…"], options, 3); // [{ line: 1, position: 3, read: "O", chosen: "8", loss: 0.6 }]
  */
 export function settleByCheckDigits(format: MrzFormat, lines: string[], options: { symbol: string; loss: number }[][][], maxLoss: number): Substitution[] | null {
-  const results = checkResults(format, lines);
-  const failing = results.filter((ok) => !ok).length;
-  if (failing === 0) return [];
-  if (failing < 2) return null;
+  const failing = failingChecks(format, lines);
+  if (failing.length === 0) return [];
+  if (failing.length < 2) return null;
   const positions = new Set<string>();
-  CHECKS[format].forEach((plan, i) => {
-    if (results[i]) return;
+  for (const plan of failing) {
     positions.add(`${plan.digit[0]}:${plan.digit[1]}`);
     for (const [l, from, to] of plan.covers) for (let p = from; p < to; p++) positions.add(`${l}:${p}`);
-  });
+  }
   const fits: Substitution[] = [];
   for (const key of positions) {
     const [line, position] = key.split(":").map(Number);
