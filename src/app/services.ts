@@ -30,7 +30,7 @@ import { createTenantCrypto } from "../lib/crypto";
 import type { TenantCrypto } from "../lib/crypto";
 import type { AuditLog, Clock, JobQueue, MediaStore, Outbox, RateLimits, SettingsStore, StatusEvents, WebhookQueue } from "../ports";
 import { queueWebhookQueue } from "../adapters/queues/webhook-queue";
-import { fanOut } from "../webhooks/fanout";
+import { fanOutRun } from "../webhooks/fanout";
 import { faultSwitchFor, faultyD1, faultyMedia, faultyPublication } from "../faults";
 
 export interface Services {
@@ -110,7 +110,7 @@ function buildServices(env: Bindings, clock: Clock): Services {
     jobs: queueJobQueue(env.VERIFICATION_JOBS),
     statusEvents,
     webhooks,
-    outbox: d1Outbox(db, statusEvents, clock, faultyPublication((row) => fanOut(db, webhooks, row, clock.now()), faults)),
+    outbox: d1Outbox(db, statusEvents, clock, () => faultyPublication(fanOutRun(db, webhooks, () => clock.now()), faults)),
     settings: d1SettingsStore(db, clock),
     rateLimits: durableRateLimits(env.RATE_LIMITER),
     imageResizer: resizerFromBinding(env.IMAGES),

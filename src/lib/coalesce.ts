@@ -45,3 +45,49 @@ export function coalescing(task: (key: string) => Promise<void>): (key: string) 
     return next;
   };
 }
+
+/**
+ * Batching of per-item catch-up work (publishing the outbox rows of verifications just committed): a call runs the
+ * task at once for its item alone, or, when a run is in flight, joins the next run, which starts when that one
+ * settles and takes every item that joined meanwhile. As with `coalescing`, each caller committed before it called
+ * and its run starts after the call, so it cannot miss the caller's data; N concurrent callers cost two runs, not N.
+ * A caller gets its run's result, which covers every item of that run.
+ *
+ * @example
+ * const flush = batching((ids: string[]) => publishRowsOf(ids));
+ * await Promise.all([flush("ver_1"), flush("ver_2"), flush("ver_3")]); // runs [ver_1], then [ver_2, ver_3]
+ */
+export function batching<T, R>(task: (items: T[]) => Promise<R>): (item: T) => Promise<R> {
+  let inFlight: Promise<R> | null = null;
+  let queued: { items: Set<T>; run: Promise<R> } | null = null;
+  const launch = (items: T[]): Promise<R> => {
+    let run: Promise<R>;
+    try {
+      run = task(items);
+    } catch (err) {
+      run = Promise.reject(err);
+    }
+    inFlight = run;
+    const settled = () => {
+      if (inFlight === run) inFlight = null;
+    };
+    run.then(settled, settled);
+    return run;
+  };
+  return (item) => {
+    if (queued) {
+      queued.items.add(item);
+      return queued.run;
+    }
+    if (!inFlight) return launch([item]);
+    const items = new Set<T>([item]);
+    const run = inFlight
+      .catch(() => undefined)
+      .then(() => {
+        queued = null;
+        return launch([...items]);
+      });
+    queued = { items, run };
+    return run;
+  };
+}

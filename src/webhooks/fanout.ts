@@ -20,13 +20,22 @@ export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 /** Event types that are never fanned out: a test event goes only to the endpoint it tests. */
 const DIRECT_ONLY = new Set(["webhook_endpoint.test"]);
 
+type Endpoint = { id: string; events: string[] };
+/** The enabled endpoints of a tenant's mode. */
+type EndpointsOf = (tenantId: string, mode: "live" | "test") => Promise<Endpoint[]>;
+
+const readEndpoints =
+  (db: Db): EndpointsOf =>
+  (tenantId, mode) =>
+    db
+      .select({ id: webhookEndpoints.id, events: webhookEndpoints.events })
+      .from(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.mode, mode), eq(webhookEndpoints.enabled, true)));
+
 /** Queues the event for every subscribed endpoint; returns how many deliveries are pending for it. */
-export async function fanOut(db: Db, queue: WebhookQueue, event: EventRow & { tenantId: string }, now: number): Promise<number> {
+export async function fanOut(db: Db, queue: WebhookQueue, event: EventRow & { tenantId: string }, now: number, endpointsOf: EndpointsOf = readEndpoints(db)): Promise<number> {
   if (DIRECT_ONLY.has(event.type)) return 0;
-  const endpoints = await db
-    .select({ id: webhookEndpoints.id, events: webhookEndpoints.events })
-    .from(webhookEndpoints)
-    .where(and(eq(webhookEndpoints.tenantId, event.tenantId), eq(webhookEndpoints.mode, event.mode), eq(webhookEndpoints.enabled, true)));
+  const endpoints = await endpointsOf(event.tenantId, event.mode);
   const targets = endpoints.filter((e) => subscribes(e.events, event.type));
   if (!targets.length) return 0;
   const rows = targets.map((e) => newDelivery({ tenantId: event.tenantId, mode: event.mode, endpointId: e.id, event, trigger: "event", now }));
@@ -48,6 +57,30 @@ export async function fanOut(db: Db, queue: WebhookQueue, event: EventRow & { te
     .orderBy(webhookDeliveries.id);
   await queue.enqueue(pending.map((d) => d.id));
   return pending.length;
+}
+
+/**
+ * The fan-out of one outbox flush: each tenant's endpoints are read once per flush, not once per event. The rows a
+ * flush publishes were committed before it began, so an endpoint created after that read misses only events that
+ * were already committed when it was created, as with one read per event.
+ *
+ * @example
+ * d1Outbox(db, statusEvents, clock, () => fanOutRun(db, webhooks, () => clock.now()));
+ */
+export function fanOutRun(db: Db, queue: WebhookQueue, now: () => number): (event: EventRow & { tenantId: string }) => Promise<number> {
+  const read = readEndpoints(db);
+  const seen = new Map<string, Promise<Endpoint[]>>();
+  const endpointsOf: EndpointsOf = (tenantId, mode) => {
+    const key = `${tenantId}:${mode}`;
+    let found = seen.get(key);
+    if (!found) {
+      found = read(tenantId, mode);
+      seen.set(key, found);
+      found.catch(() => seen.delete(key));
+    }
+    return found;
+  };
+  return (event) => fanOut(db, queue, event, now(), endpointsOf);
 }
 
 export function newDelivery(x: { tenantId: string; mode: "live" | "test"; endpointId: string; event: Pick<EventRow, "id" | "type">; trigger: DeliveryRow["trigger"]; now: number }): DeliveryRow {

@@ -1,9 +1,9 @@
 /**
- * Coalesced catch-up work (src/lib/coalesce.ts, used for audit sealing): concurrent callers share runs, yet every
+ * Coalesced catch-up work (src/lib/coalesce.ts, used for audit sealing and outbox publication): concurrent callers share runs, yet every
  * caller's data — committed before it called — is covered by a run that started after its call.
  */
 import { describe, expect, it } from "vitest";
-import { coalescing } from "../../src/lib/coalesce";
+import { batching, coalescing } from "../../src/lib/coalesce";
 
 /** A task that snapshots the "committed rows" when it starts reading, and finishes when told to. */
 function harness() {
@@ -60,5 +60,53 @@ describe("coalescing", () => {
     h.runs[1].finish();
     h.runs[2].finish();
     await Promise.all([b, again]);
+  });
+});
+
+describe("batching", () => {
+  /** A task over items that records each run's items and finishes (or fails) when told to. */
+  function batchHarness() {
+    const runs: { items: string[]; finish: (n: number) => void; fail: (e: Error) => void }[] = [];
+    const run = batching((items: string[]) => new Promise<number>((resolve, reject) => runs.push({ items, finish: resolve, fail: reject })));
+    return { runs, run };
+  }
+
+  it("runs a lone item at once; items arriving meanwhile share one follow-up run that starts after it", async () => {
+    const h = batchHarness();
+    const first = h.run("ver_1");
+    const later = ["ver_2", "ver_3", "ver_2", "ver_4"].map((id) => h.run(id));
+    await tick();
+    expect(h.runs.map((r) => r.items)).toEqual([["ver_1"]]);
+    expect(new Set(later).size).toBe(1);
+    h.runs[0].finish(1);
+    await expect(first).resolves.toBe(1);
+    await tick();
+    // One follow-up for every item that joined, each once.
+    expect(h.runs.map((r) => r.items)).toEqual([["ver_1"], ["ver_2", "ver_3", "ver_4"]]);
+    h.runs[1].finish(3);
+    expect(await Promise.all(later)).toEqual([3, 3, 3, 3]);
+    // Idle again: the next item runs at once, alone.
+    const next = h.run("ver_5");
+    await tick();
+    expect(h.runs[2].items).toEqual(["ver_5"]);
+    h.runs[2].finish(1);
+    await next;
+  });
+
+  it("still runs the follow-up when the run in flight fails, and a failing follow-up reaches its callers", async () => {
+    const h = batchHarness();
+    const first = h.run("ver_1");
+    const second = h.run("ver_2");
+    h.runs[0].fail(new Error("D1 unavailable"));
+    await expect(first).rejects.toThrow("D1 unavailable");
+    await tick();
+    expect(h.runs.map((r) => r.items)).toEqual([["ver_1"], ["ver_2"]]);
+    h.runs[1].fail(new Error("queue refused"));
+    await expect(second).rejects.toThrow("queue refused");
+    const third = h.run("ver_3");
+    await tick();
+    expect(h.runs[2].items).toEqual(["ver_3"]);
+    h.runs[2].finish(1);
+    await third;
   });
 });

@@ -46,7 +46,7 @@ describe("webhook deliveries survive faults", () => {
     await endpointFor(inbox);
     const real = createServices(env);
     const refusing = { enqueue: async () => Promise.reject(new InjectedFault("queue send")) };
-    const broken = d1Outbox(real.db, real.statusEvents, real.clock, (row) => fanOut(real.db, refusing, row, real.now()));
+    const broken = d1Outbox(real.db, real.statusEvents, real.clock, () => (row) => fanOut(real.db, refusing, row, real.now()));
     const event = await committedEvent(real);
 
     const first = await broken.flush();

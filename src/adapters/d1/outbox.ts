@@ -11,16 +11,22 @@
  * starting one cost more than the rest of `POST /v1/verifications`. The first change after it (seq 1, e.g.
  * `submitted`) carries it along, so a stream still replays `created` first.
  */
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { runBatch } from "../../db/batch";
 import { outbox } from "../../db/schema";
+import { batching } from "../../lib/coalesce";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/log";
 import type { Clock, Outbox, StatusEvent, StatusEvents } from "../../ports";
 
 const PAGE = 100;
 
-/** Hands a committed event to the webhook fan-out (throws to leave the row unpublished for a retry). */
+/**
+ * Hands a committed event to the webhook fan-out (throws to leave the row unpublished for a retry). `d1Outbox` opens
+ * one per flush, so lookups every row repeats (a tenant's endpoints) can be made once per flush.
+ */
 export type EventFanOut = (row: OutboxRow) => Promise<unknown>;
 
 type OutboxRow = typeof outbox.$inferSelect;
@@ -32,48 +38,82 @@ function statusEvent(row: OutboxRow): StatusEvent | null {
   return { seq: row.seq + 1, verification_id: row.verificationId, from: p.from ?? null, status: p.status, reason: p.reason ?? null, at: new Date(row.createdAt).toISOString() };
 }
 
-export function d1Outbox(db: Db, events: StatusEvents, clock: Clock, fanOut: EventFanOut = async () => undefined): Outbox {
+/** Ids per statement when marking rows: D1 binds at most 100 parameters. */
+const MARK_CHUNK = 50;
+
+export function d1Outbox(db: Db, events: StatusEvents, clock: Clock, openFanOut: () => EventFanOut = () => async () => undefined): Outbox {
+  /** Publishes up to a page of the unpublished rows `where` selects, then marks them in one D1 batch. */
+  async function publishRows(where: SQL | undefined): Promise<{ published: number; failed: number }> {
+    const rows = await db
+      .select()
+      .from(outbox)
+      .where(and(isNull(outbox.publishedAt), where))
+      .orderBy(asc(outbox.createdAt), asc(outbox.seq), asc(outbox.id))
+      .limit(PAGE);
+    if (!rows.length) return { published: 0, failed: 0 };
+    const fanOut = openFanOut();
+    const done: string[] = [];
+    const failed: string[] = [];
+    for (const row of rows) {
+      try {
+        const status = statusEvent(row);
+        if (status && row.seq === 1) {
+          const [created] = await db
+            .select()
+            .from(outbox)
+            .where(and(eq(outbox.verificationId, status.verification_id), eq(outbox.seq, 0)))
+            .limit(1);
+          const first = created && statusEvent(created);
+          if (first) await events.publish(first);
+        }
+        if (status && row.seq !== 0) await events.publish(status);
+        await fanOut(row);
+        done.push(row.id);
+      } catch (err) {
+        failed.push(row.id);
+        log.warn("outbox_publish_failed", { event_id: row.id, type: row.type, error: err });
+      }
+    }
+    const now = clock.now();
+    const marks = [
+      ...chunks(done).map((ids) => db.update(outbox).set({ publishedAt: now }).where(inArray(outbox.id, ids))),
+      ...chunks(failed).map((ids) => db.update(outbox).set({ attempts: sql`${outbox.attempts} + 1` }).where(inArray(outbox.id, ids))),
+    ];
+    try {
+      await runBatch(db, marks);
+    } catch (err) {
+      // Published but not marked: the next flush publishes them again, which the stream and the deliveries absorb.
+      log.warn("outbox_mark_failed", { events: rows.length, error: err });
+      return { published: 0, failed: rows.length };
+    }
+    return { published: done.length, failed: failed.length };
+  }
+
+  // Every request that commits an event flushes its verification's rows after responding; concurrent ones in this
+  // isolate share a run (src/lib/coalesce.ts), so N of them cost about three D1 round trips per run, not 3 × N.
+  const flushVerifications = batching(async (ids: string[]) => {
+    const total = { published: 0, failed: 0 };
+    for (const part of chunks(ids)) {
+      const r = await publishRows(inArray(outbox.verificationId, part));
+      total.published += r.published;
+      total.failed += r.failed;
+    }
+    return total;
+  });
+
   return {
     stage(e) {
       return { id: newId("evt", clock.now()), tenantId: e.tenantId, mode: e.mode, type: e.type, verificationId: e.verificationId ?? null, payload: e.payload, createdAt: clock.now() };
     },
 
-    async flush(scope = {}) {
-      let published = 0;
-      let failed = 0;
-      const rows = await db
-        .select()
-        .from(outbox)
-        .where(and(isNull(outbox.publishedAt), scope.verificationId ? eq(outbox.verificationId, scope.verificationId) : undefined))
-        .orderBy(asc(outbox.createdAt), asc(outbox.seq), asc(outbox.id))
-        .limit(PAGE);
-      for (const row of rows) {
-        try {
-          const status = statusEvent(row);
-          if (status && row.seq === 1) {
-            const [created] = await db
-              .select()
-              .from(outbox)
-              .where(and(eq(outbox.verificationId, status.verification_id), eq(outbox.seq, 0)))
-              .limit(1);
-            const first = created && statusEvent(created);
-            if (first) await events.publish(first);
-          }
-          if (status && row.seq !== 0) await events.publish(status);
-          await fanOut(row);
-          await db.update(outbox).set({ publishedAt: clock.now() }).where(eq(outbox.id, row.id));
-          published++;
-        } catch (err) {
-          failed++;
-          await db
-            .update(outbox)
-            .set({ attempts: sql`${outbox.attempts} + 1` })
-            .where(eq(outbox.id, row.id))
-            .catch(() => undefined);
-          log.warn("outbox_publish_failed", { event_id: row.id, type: row.type, error: err });
-        }
-      }
-      return { published, failed };
+    flush(scope = {}) {
+      return scope.verificationId ? flushVerifications(scope.verificationId) : publishRows(undefined);
     },
   };
+}
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += MARK_CHUNK) out.push(items.slice(i, i + MARK_CHUNK));
+  return out;
 }
