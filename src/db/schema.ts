@@ -236,8 +236,8 @@ export const reviews = sqliteTable(
     reasonCode: text("reason_code"),
     createdAt: createdAt(),
   },
-  // GET /v1/stats counts a tenant's review decisions by time.
-  (t) => [index("reviews_tenant_created_idx").on(t.tenantId, t.createdAt)],
+  // GET /v1/stats counts a tenant's review decisions by time; a case's view reads its latest review.
+  (t) => [index("reviews_tenant_created_idx").on(t.tenantId, t.createdAt), index("reviews_verification_idx").on(t.verificationId, t.createdAt)],
 );
 
 /**

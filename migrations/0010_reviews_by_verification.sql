@@ -1,0 +1,1 @@
+CREATE INDEX `reviews_verification_idx` ON `reviews` (`verification_id`,`created_at`);
