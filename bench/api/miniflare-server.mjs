@@ -6,6 +6,10 @@
  *
  *   node bench/api/miniflare-server.mjs <outDir> <port> [maxSeconds]
  *
+ * With FLOOR=1 in the environment it serves instead a Worker that answers every request with a constant JSON body
+ * (201 for POST, 200 otherwise) under the same Miniflare, with the same D1, R2 and queue bindings unused: the floor this
+ * harness sets on latency and throughput, whatever the Worker does.
+ *
  * Prints one line `READY <url>` when it accepts requests. Stops on SIGTERM/SIGINT or after maxSeconds
  * (default 600), disposing Miniflare (which ends workerd).
  */
@@ -27,14 +31,26 @@ if (!outDir || !port) {
 const files = await readdir(outDir);
 const wasm = files.filter((f) => f.endsWith(".wasm"));
 
+const FLOOR = process.env.FLOOR === "1";
+const FLOOR_WORKER = `export default {
+  async fetch(request) {
+    await request.arrayBuffer();
+    return Response.json({ id: "ver_floor", status: "created", mode: "live" }, { status: request.method === "POST" ? 201 : 200 });
+  },
+};`;
+
 const mf = new Miniflare({
   host: "127.0.0.1",
   port,
-  modulesRoot: outDir,
-  modules: [
-    { type: "ESModule", path: path.join(outDir, "index.js") },
-    ...wasm.map((f) => ({ type: "CompiledWasm", path: path.join(outDir, f) })),
-  ],
+  ...(FLOOR
+    ? { modules: true, script: FLOOR_WORKER }
+    : {
+        modulesRoot: outDir,
+        modules: [
+          { type: "ESModule", path: path.join(outDir, "index.js") },
+          ...wasm.map((f) => ({ type: "CompiledWasm", path: path.join(outDir, f) })),
+        ],
+      }),
   compatibilityDate: "2026-04-20",
   compatibilityFlags: ["nodejs_compat"],
   bindings: {
@@ -49,13 +65,13 @@ const mf = new Miniflare({
   d1Databases: { DB: "00000000-0000-0000-0000-000000000000" },
   r2Buckets: { MEDIA: "edge-kyc-media", MODELS: "edge-kyc-models" },
   queueProducers: { VERIFICATION_JOBS: "verification-jobs", WEBHOOK_DELIVERIES: "webhook-deliveries" },
-  queueConsumers: {
+  queueConsumers: FLOOR ? {} : {
     "verification-jobs": { maxBatchSize: 1, maxBatchTimeout: 1, maxRetries: 3, retryDelay: 2, deadLetterQueue: "verification-jobs-dlq" },
     "verification-jobs-dlq": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 },
     "webhook-deliveries": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 8, retryDelay: 5, deadLetterQueue: "webhook-deliveries-dlq" },
     "webhook-deliveries-dlq": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 },
   },
-  durableObjects: {
+  durableObjects: FLOOR ? {} : {
     RATE_LIMITER: { className: "RateLimiter", useSQLite: true },
     VERIFICATION_EVENTS: { className: "VerificationEvents", useSQLite: true },
     AUDIT_CHAIN: { className: "AuditChain", useSQLite: true },
@@ -87,6 +103,11 @@ setTimeout(() => {
 try {
   const url = await mf.ready;
   const db = await mf.getD1Database("DB");
+  if (FLOOR) {
+    console.log(`READY ${url.href.replace(/\/$/, "")}`);
+    setInterval(() => {}, 1 << 30);
+    await new Promise(() => {});
+  }
   const migrations = (await readdir(path.join(root, "migrations"))).filter((f) => f.endsWith(".sql")).sort();
   for (const file of migrations) {
     const sql = await readFile(path.join(root, "migrations", file), "utf8");

@@ -10,6 +10,8 @@
  *   peer (FastAPI)       — uvicorn, 1 worker, seeded with `app.py seed`, as ../shared/peers/README.md says
  *   ours: Miniflare      — the built worker (wrangler deploy --dry-run) under Miniflare directly, no proxy
  *   ours: wrangler dev   — `wrangler dev --local`, which puts a proxy worker in front (costs throughput)
+ *   floor: Miniflare     — a Worker that answers a constant JSON body, under the same Miniflare (miniflare-server.mjs
+ *                          with FLOOR=1): what the harness alone costs and the latency tail it has at this load
  * Each cell is the median of `--runs` wrk runs (this machine varies by ±20 %). Prints a markdown table with requests/s,
  * p50, p99, the server's CPU ms per request (user + system time of the target's whole process group over the run,
  * divided by the requests served), non-2xx/3xx and socket errors, and ours/peer ratios.
@@ -337,6 +339,18 @@ async function miniflareTarget(rows) {
   }
 }
 
+async function floorTarget(rows) {
+  const label = "floor: constant-JSON Worker, same Miniflare";
+  const port = await freePort();
+  const server = start(process.execPath, [path.join(here, "miniflare-server.mjs"), outDir, String(port), String(DEADLINE_SECONDS)], { cwd: root, env: { ...process.env, FLOOR: "1" } });
+  try {
+    const [, base] = await waitForLine(server, /^READY (\S+)$/m, 90000, label);
+    await measure(label, base, "unused", "ver_floor", rows, server.pid);
+  } finally {
+    await stopChild(server);
+  }
+}
+
 async function wranglerDevTarget(rows) {
   const label = "ours: wrangler dev --local (proxy in front)";
   const state = path.join(outDir, "wrangler-state");
@@ -388,6 +402,7 @@ const failures = [];
 const targets = [
   ["peer", peerTarget],
   ["miniflare", miniflareTarget],
+  ["floor", floorTarget],
   ...(WITH_WRANGLER_DEV ? [["wrangler dev", wranglerDevTarget]] : []),
 ];
 for (const [name, fn] of targets) {
