@@ -14,13 +14,14 @@
  * in a test file then returns that server (each file registers its own tenant); `stop()` leaves it running.
  */
 import { spawn } from "node:child_process";
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PhotonImage, crop } from "@cf-wasm/photon";
 import { generateDevSecrets } from "./dev-secrets.mjs";
+import { modelBytes, readManifests } from "./model-files.mjs";
 import { runCrons } from "./dev.mjs";
 import { td1Lines } from "./docgen/mrz.mjs";
 
@@ -81,13 +82,21 @@ function runWrangler(args) {
   });
 }
 
-/** The face models into the local MODELS bucket under `persist` (scripts/models.mjs checks their sha256 for `npm run dev`). */
+/**
+ * The models into the local MODELS bucket under `persist`: the bytes the manifests in models/ name, checked and, for a
+ * model with a `derive` step (the OCR recogniser's cut head), derived — as scripts/models.mjs does for `npm run dev`.
+ * Uploading the package's file as it is would leave the Worker refusing the model (its sha256 is not the manifest's).
+ */
 async function putModels(persist) {
-  const manifests = readdirSync(path.join(root, "models")).filter((n) => n.endsWith(".json"));
-  for (const name of manifests) {
-    const m = JSON.parse(readFileSync(path.join(root, "models", name), "utf8"));
-    const file = path.join(root, "node_modules", m.source.package, m.source.path);
-    await runWrangler(["r2", "object", "put", `edge-kyc-models/${m.file}`, "--file", file, "--content-type", "application/octet-stream", "--local", "--persist-to", persist]);
+  const dir = mkdtempSync(path.join(tmpdir(), "edge-kyc-models-"));
+  try {
+    for (const m of await readManifests(root)) {
+      const file = path.join(dir, m.file);
+      writeFileSync(file, await modelBytes(root, m));
+      await runWrangler(["r2", "object", "put", `edge-kyc-models/${m.file}`, "--file", file, "--content-type", "application/octet-stream", "--local", "--persist-to", persist]);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -270,13 +279,14 @@ export function portraits() {
 }
 
 /**
- * Creates a verification with `key`, uploads the portraits and, unless `submit` is false, submits it.
- * Each verification gets its own document number so the duplicates layer sees different documents.
+ * Creates a verification with `key`, uploads the portraits (or `images`, kind → JPEG bytes) and, unless `submit` is
+ * false, submits it. Each verification gets its own document number so the duplicates layer sees different documents,
+ * unless `document` declares another document (its fields replace the declared ones).
  * @returns {Promise<string>} the verification id
  */
-export async function createVerification(base, key, { submit = true, lastName = "Mustermann", mrz = false } = {}) {
+export async function createVerification(base, key, { submit = true, lastName = "Mustermann", mrz = false, images = portraits(), document = {} } = {}) {
   const headers = { "X-API-Key": key };
-  const number = `T${Math.floor(Math.random() * 1e8).toString().padStart(8, "0")}`;
+  const number = document.number ?? `T${Math.floor(Math.random() * 1e8).toString().padStart(8, "0")}`;
   const created = must(
     await json(base, "POST", "/v1/verifications", {
       headers,
@@ -291,6 +301,7 @@ export async function createVerification(base, key, { submit = true, lastName = 
           ...(mrz
             ? { mrz: td1Lines({ documentNumber: number, surname: "Mustermann", givenNames: "Erika", nationality: "D", issuingState: "D", sex: "F", birthDate: "1984-08-12", expiryDate: "2031-01-01" }) }
             : {}),
+          ...document,
         },
         consent: { granted: true, text_version: "2026-01" },
       },
@@ -298,7 +309,7 @@ export async function createVerification(base, key, { submit = true, lastName = 
     201,
     "create verification",
   );
-  for (const [kind, bytes] of Object.entries(portraits())) {
+  for (const [kind, bytes] of Object.entries(images)) {
     const res = await fetch(`${base}/v1/verifications/${created.id}/media/${kind}`, { method: "PUT", body: bytes, headers: { ...headers, "Content-Type": "image/jpeg" } });
     if (!res.ok) throw new Error(`upload ${kind}: ${res.status} ${await res.text()}`);
   }

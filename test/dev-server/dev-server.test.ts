@@ -5,11 +5,14 @@
  * `npm run dev`:
  *  - a verification whose queue message was lost (server killed right after the submit; Miniflare keeps
  *    queue messages in memory, D1 on disk) is re-enqueued by the sweeper and decided;
- *  - three waves of ten live verifications with real face images each reach a final state.
+ *  - three waves of ten live verifications with real face images each reach a final state;
+ *  - the MRZ of a photographed passport is read by the OCR model the server put in its local R2 bucket.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error plain ESM helper shared with bench/dev-load (no type declarations)
 import * as dev from "../../scripts/local-server.mjs";
+// @ts-expect-error plain ESM helper (no type declarations): the pipeline bench's passport photo (scripts/docgen)
+import { documentPhoto } from "../../bench/pipeline/inputs.mjs";
 
 const STUCK_AFTER_SECONDS = 5;
 const FINAL: string[] = dev.FINAL;
@@ -59,6 +62,20 @@ describe("npm run dev (wrangler dev --local)", () => {
       expect([...statuses.values()].filter((st) => st === "verified").length, `wave ${wave}`).toBe(10);
     }
   }, 300_000);
+
+  it("reads the MRZ of a photographed passport with the models it put in its local bucket", async () => {
+    const s = server as Server;
+    const passport = new Uint8Array(await documentPhoto([1632, 1224]));
+    const id: string = await dev.createVerification(s.base, liveKey, {
+      images: { document_front: passport, selfie: dev.portraits().selfie },
+      document: { type: "passport", number: "C01X00T47", issuing_country: "DE", expiry_date: "2031-10-31" },
+    });
+    expect(FINAL).toContain((await dev.waitFinal(s.base, liveKey, [id], { ms: 90_000 })).get(id));
+    const mrz = (await dev.getVerification(s.base, liveKey, id)).layers.mrz as { status: string; findings: { code: string; message: string }[] };
+    // A model whose bytes are not the manifest's is refused, and the layer is skipped with "the MRZ reader failed".
+    expect(mrz.findings.map((f) => f.code), mrz.findings.map((f) => f.message).join("; ")).toContain("MRZ_VALID");
+    expect(mrz.status).toBe("passed");
+  }, 120_000);
 
   it("re-enqueues a verification whose queue message was lost, through the sweeper cron, and decides it", async () => {
     const s = server as Server;
