@@ -1,6 +1,7 @@
 /**
  * Nothing is lost between a committed event and the receiver: when the queue refuses the fan-out, the event stays
- * unpublished and the minute cron sends it; when a delivery's queue message is lost, the cron re-queues it.
+ * unpublished and the minute cron sends it; when a delivery's queue message is lost, the cron re-queues it; when many
+ * requests publish at once, they share publication runs and every event still goes out once.
  */
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
@@ -12,7 +13,7 @@ import { outbox, webhookDeliveries } from "../../src/db/schema";
 import { runScheduled } from "../../src/jobs/scheduled";
 import { attemptDelivery } from "../../src/webhooks/deliver";
 import { DEVELOPMENT_SCHEDULE_SECONDS } from "../../src/webhooks/schedule";
-import { fanOut, newDelivery } from "../../src/webhooks/fanout";
+import { fanOut, fanOutRun, newDelivery } from "../../src/webhooks/fanout";
 import { webhookEndpoints } from "../../src/db/schema";
 import type { TenantFixture } from "../helpers/identity";
 import { apiKeyHeader, createApiKey, registerTenant } from "../helpers/identity";
@@ -59,6 +60,35 @@ describe("webhook deliveries survive faults", () => {
     expect(got.headers["webhook-id"]).toBe(event.id);
     const published = await env.DB.prepare("SELECT published_at FROM outbox WHERE id = ?").bind(event.id).first<{ published_at: number | null }>();
     expect(published?.published_at).not.toBeNull();
+  });
+
+  it("concurrent publications of several verifications share runs, and each event is published, marked and delivered once", async () => {
+    const inbox = `recovery-shared-${Date.now().toString(36)}`;
+    await endpointFor(inbox);
+    const real = createServices(env);
+    let runs = 0;
+    const shared = d1Outbox(real.db, real.statusEvents, real.clock, () => {
+      runs++;
+      return fanOutRun(real.db, real.webhooks, real.now);
+    });
+    const events = [];
+    for (const n of [1, 2, 3, 4]) {
+      const verificationId = `ver_shared_${n}_${Date.now().toString(36)}`;
+      const row = real.outbox.stage({ type: "verification.completed", tenantId: tenant.tenantId, mode: "test", verificationId, payload: { verification_id: verificationId, from: "processing", status: "verified", reason: null, mode: "test", decision: "verified", reason_codes: [] } });
+      await real.db.insert(outbox).values({ ...row, seq: 3 });
+      events.push(row);
+    }
+    // As four requests that committed at once call it after responding: the first runs alone, the other three together.
+    const results = await Promise.all(events.map((e) => shared.flush({ verificationId: e.verificationId! })));
+    expect(runs).toBe(2);
+    expect(results[0]).toEqual({ published: 1, failed: 0 });
+    expect(results.slice(1)).toEqual([{ published: 3, failed: 0 }, { published: 3, failed: 0 }, { published: 3, failed: 0 }]);
+    const marked = await Promise.all(events.map((e) => env.DB.prepare("SELECT published_at FROM outbox WHERE id = ?").bind(e.id).first<{ published_at: number | null }>()));
+    expect(marked.every((m) => m?.published_at !== null)).toBe(true);
+    const got = await until(() => received(inbox), (r) => r.length >= 4);
+    expect(got.map((r) => r.headers["webhook-id"]).sort()).toEqual(events.map((e) => e.id).sort());
+    // Nothing left to publish: a repeat runs nothing and sends nothing more.
+    expect(await shared.flush({ verificationId: events[0].verificationId! })).toEqual({ published: 0, failed: 0 });
   });
 
   it("a sweeper whose D1 reads fail does not keep the minute cron from publishing the outbox", async () => {
