@@ -3,7 +3,7 @@
  * API benchmark: our two hottest authenticated routes against the FastAPI peer baseline
  * (../shared/peers/fastapi), same load tool (wrk), same connections, same run, targets one after another.
  *
- *   node bench/api/run.mjs [--duration 10] [--connections 16,64] [--runs 3] [--no-wrangler-dev]
+ *   node bench/api/run.mjs [--duration 10] [--connections 16,64] [--runs 3] [--threads 1] [--no-wrangler-dev]
  *
  * Routes: GET /v1/verifications/{id} and POST /v1/verifications (JSON body), both with X-API-Key.
  * Targets:
@@ -36,7 +36,12 @@ const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] 
 const DURATION = Number(opt("--duration", "10"));
 const CONNECTIONS = opt("--connections", "16,64").split(",").map(Number);
 const RUNS = Math.max(1, Number(opt("--runs", "3")));
-const THREADS = 2;
+/**
+ * wrk's threads. One by default: on this 2-core machine two wrk threads at these rates take most of a core from the
+ * server, and workerd (unlike the peer's one Python thread) needs that core for V8's helper threads — its collections
+ * wait for them, and the tail grows by hundreds of ms (`--threads 2` shows it). Every target gets the same setting.
+ */
+const THREADS = Math.max(1, Number(opt("--threads", "1")));
 const WARMUP_SECONDS = 2;
 const WITH_WRANGLER_DEV = !args.includes("--no-wrangler-dev");
 const DEADLINE_SECONDS = 900;
