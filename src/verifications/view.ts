@@ -45,6 +45,7 @@ function columnsOf<T extends Table, K extends keyof T["$inferSelect"] & string>(
   const all = getTableColumns(table) as Record<string, Column>;
   const columns = keys.map((k) => all[k]);
   return {
+    count: keys.length,
     list: columns.map((c) => `"${c.name}"`).join(", "),
     decode(values: unknown[]): Picked<T, K> {
       const row: Record<string, unknown> = {};
@@ -88,14 +89,12 @@ const VIEW_SQL = `SELECT ${cols.verification.list},
   ${rowsOf(cols.artifact, `artifacts WHERE verification_id = v.id ORDER BY name`)}
 FROM verifications v WHERE v.id = ?1 AND v.tenant_id = ?2 AND (?3 IS NULL OR v.mode = ?3)`;
 
-const VERIFICATION_COLUMNS = Object.keys(getTableColumns(verifications)).length;
-
 /** The verification (in `mode`, when given) with its evidence, or nothing. */
 async function queryView(s: Services, id: string, tenantId: string, mode: "live" | "test" | null): Promise<{ row: VerificationRow; found: Evidence } | null> {
   const [values] = await s.db.$client.prepare(VIEW_SQL).bind(id, tenantId, mode).raw();
   if (!values) return null;
-  const list = (i: number) => JSON.parse(values[VERIFICATION_COLUMNS + i] as string) as unknown[][];
-  const review = values[VERIFICATION_COLUMNS + 3] as string | null;
+  const list = (i: number) => JSON.parse(values[cols.verification.count + i] as string) as unknown[][];
+  const review = values[cols.verification.count + 3] as string | null;
   return {
     row: cols.verification.decode(values) as VerificationRow,
     found: {
