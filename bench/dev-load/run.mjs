@@ -8,7 +8,10 @@
  * Prints a markdown table: p50/p99/max of both, counts by final state, time to drain, p50/p95 submit → final, and
  * `lost: N` — the verifications that did not reach a final state within --timeout-s (exit 1 unless 0).
  *
- *   node bench/dev-load/run.mjs [--count 50] [--concurrency 10] [--poll-ms 1000] [--timeout-s 600]
+ *   node bench/dev-load/run.mjs [--count 50] [--concurrency 10] [--poll-ms 1000] [--timeout-s 600] [--server-log FILE]
+ *
+ * `--server-log FILE` appends the server's whole output (wrangler's and the Worker's structured logs) to FILE, for
+ * diagnosing a run that did not drain.
  */
 import * as dev from "../../scripts/local-server.mjs";
 
@@ -18,6 +21,7 @@ const COUNT = arg("--count", 50);
 const CONCURRENCY = arg("--concurrency", 10);
 const TIMEOUT_MS = arg("--timeout-s", 600) * 1000;
 const POLL_MS = arg("--poll-ms", 1000);
+const SERVER_LOG = argv.includes("--server-log") ? argv[argv.indexOf("--server-log") + 1] : undefined;
 
 const quantile = (xs, q) => {
   if (!xs.length) return NaN;
@@ -58,7 +62,7 @@ function sampler(fn) {
 }
 
 console.error(`[dev-load] starting wrangler dev --local (fresh state)…`);
-const server = await dev.startLocalServer({ crons: true, log: (l) => console.error(`[dev-load] ${l}`) });
+const server = await dev.startLocalServer({ crons: true, outputFile: SERVER_LOG, log: (l) => console.error(`[dev-load] ${l}`) });
 try {
   const { liveKey } = await dev.registerTenant(server.base);
   const headers = { "X-API-Key": liveKey };

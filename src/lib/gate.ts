@@ -8,7 +8,14 @@
  *
  * A waiter gives up after `maxWaitMs` with {@link GateBusyError}: the queue retries the job later, a face route
  * answers 503 with Retry-After. A task that throws releases the gate like one that returns.
+ *
+ * The gate is shared by the requests of an isolate, so no request awaits a promise another one created (in workerd
+ * that wait can last for ever once the other request ends: src/lib/deadline.ts). Each waiter waits on a promise of
+ * its own, with a timer of its own; the holder hands the turn over by resolving the next waiter's promise. A holder
+ * whose request died mid-task never releases: after `maxHoldMs` the next arrival takes the turn from it (logged).
  */
+import { log } from "./log";
+import { waitAtMost } from "./deadline";
 
 /** Thrown to a task that waited longer than it was allowed to. */
 export class GateBusyError extends Error {
@@ -25,6 +32,9 @@ export interface Gate {
   readonly pending: number;
 }
 
+/** How long one task may hold the gate before the next arrival may take it (a 12 MP verification takes ~2 s). */
+export const MAX_HOLD_MS = 120_000;
+
 /**
  * A FIFO gate of one.
  *
@@ -32,47 +42,62 @@ export interface Gate {
  * const gate = createGate();
  * await Promise.all([gate.run(() => decodeAndAnalyse(a)), gate.run(() => decodeAndAnalyse(b))]); // b starts after a settles
  */
-export function createGate(): Gate {
-  let tail: Promise<void> = Promise.resolve();
+export function createGate({ maxHoldMs = MAX_HOLD_MS, now = Date.now }: { maxHoldMs?: number; now?: () => number } = {}): Gate {
+  /** The turn's owner (one token per `run`), or null when the gate is free. */
+  let holder: symbol | null = null;
+  let heldSince = 0;
+  const waiters: { token: symbol; grant: () => void }[] = [];
   let pending = 0;
+
+  const handOver = () => {
+    const next = waiters.shift();
+    holder = next?.token ?? null;
+    heldSince = now();
+    next?.grant();
+  };
+
   return {
     get pending() {
       return pending;
     },
     async run<T>(task: () => Promise<T>, maxWaitMs = Number.POSITIVE_INFINITY): Promise<T> {
-      const before = tail;
-      let release!: () => void;
-      const done = new Promise<void>((resolve) => (release = resolve));
-      // The next task waits for this one's turn to end, whether it ran, threw or gave up waiting.
-      tail = before.then(() => done);
+      const token = Symbol("turn");
       pending++;
       try {
-        await waitAtMost(before, maxWaitMs);
-      } catch (error) {
-        // Gave up: the slot passes on as soon as the task ahead settles.
-        void before.then(release);
-        pending--;
-        throw error;
-      }
-      try {
-        return await task();
+        if (holder !== null && now() - heldSince > maxHoldMs) {
+          log.warn("image_gate_taken_over", { held_ms: now() - heldSince, waiting: waiters.length });
+          handOver();
+        }
+        if (holder === null) {
+          holder = token;
+          heldSince = now();
+        } else {
+          const waiter = { token, grant: () => {} };
+          const granted = new Promise<void>((resolve) => (waiter.grant = resolve));
+          waiters.push(waiter);
+          const started = now();
+          try {
+            await waitAtMost(granted, maxWaitMs, () => new GateBusyError(now() - started));
+          } catch (error) {
+            // Granted at the very moment the timer fired: the turn is ours, so run rather than strand it.
+            if (holder !== token) {
+              waiters.splice(waiters.indexOf(waiter), 1);
+              throw error;
+            }
+          }
+        }
+        try {
+          return await task();
+        } finally {
+          // A holder whose turn was taken over (above) must not end its successor's.
+          if (holder === token) handOver();
+        }
       } finally {
         pending--;
-        release();
       }
     },
   };
 }
 
-function waitAtMost(promise: Promise<void>, maxWaitMs: number): Promise<void> {
-  if (!Number.isFinite(maxWaitMs)) return promise;
-  const started = Date.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new GateBusyError(Date.now() - started)), maxWaitMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The isolate's gate for decoding photos and running the face and OCR models. */
+/** The isolate's image gate for decoding photos and running the face and OCR models. */
 export const imageWork: Gate = createGate();

@@ -79,4 +79,33 @@ describe("the image gate", () => {
     await expect(third).resolves.toBe("c");
     expect(gate.pending).toBe(0);
   });
+
+  it("takes the turn from a holder that never released it (its request died) once it held the gate too long", async () => {
+    let clock = 0;
+    const gate = createGate({ maxHoldMs: 1000, now: () => clock });
+    const log: string[] = [];
+    const ghost = controlled(log, "ghost");
+    const b = controlled(log, "b");
+    const c = controlled(log, "c");
+    const first = gate.run(ghost.task);
+    // Within the limit, an arrival waits (and here gives up).
+    await expect(gate.run(async () => "never runs", 20)).rejects.toBeInstanceOf(GateBusyError);
+    clock = 1001;
+    const second = gate.run(b.task);
+    const third = gate.run(c.task);
+    await tick();
+    expect(log).toEqual(["start ghost", "start b"]);
+    // The ghost finishing late must not end b's turn: c still waits for b.
+    ghost.finish();
+    await first;
+    await tick();
+    expect(log).toEqual(["start ghost", "start b", "end ghost"]);
+    b.finish();
+    await second;
+    await tick();
+    expect(log).toEqual(["start ghost", "start b", "end ghost", "end b", "start c"]);
+    c.finish();
+    await expect(third).resolves.toBe("c");
+    expect(gate.pending).toBe(0);
+  });
 });
