@@ -21,7 +21,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PhotonImage, crop } from "@cf-wasm/photon";
 import { generateDevSecrets } from "./dev-secrets.mjs";
-import { modelBytes, readManifests } from "./model-files.mjs";
+import { ensureModels } from "./models.mjs";
 import { runCrons } from "./dev.mjs";
 import { td1Lines } from "./docgen/mrz.mjs";
 
@@ -83,24 +83,6 @@ function runWrangler(args) {
 }
 
 /**
- * The models into the local MODELS bucket under `persist`: the bytes the manifests in models/ name, checked and, for a
- * model with a `derive` step (the OCR recogniser's cut head), derived — as scripts/models.mjs does for `npm run dev`.
- * Uploading the package's file as it is would leave the Worker refusing the model (its sha256 is not the manifest's).
- */
-async function putModels(persist) {
-  const dir = mkdtempSync(path.join(tmpdir(), "edge-kyc-models-"));
-  try {
-    for (const m of await readManifests(root)) {
-      const file = path.join(dir, m.file);
-      writeFileSync(file, await modelBytes(root, m));
-      await runWrangler(["r2", "object", "put", `edge-kyc-models/${m.file}`, "--file", file, "--content-type", "application/octet-stream", "--local", "--persist-to", persist]);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/**
  * Starts `wrangler dev --local --test-scheduled` on a free port over a fresh state directory, or over
  * `reuse.dir` of an earlier server (same state and secrets, e.g. after killing it). With `crons`, the crons
  * of wrangler.toml fire on their schedule exactly as under `npm run dev` (scripts/dev.mjs).
@@ -120,7 +102,7 @@ export async function startLocalServer({ vars = {}, extraArgs = [], crons = fals
   if (!reuse) {
     log(`state in ${persist}`);
     await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]);
-    await putModels(persist);
+    await ensureModels({ root, persistTo: persist, log: () => {} });
     const secrets = await generateDevSecrets();
     writeFileSync(envFile, Object.entries(secrets).map(([k, v]) => `${k}='${v}'`).join("\n") + "\n", { mode: 0o600 });
   }

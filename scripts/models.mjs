@@ -11,12 +11,14 @@
  * cut to the MRZ's classes: scripts/onnx-prune.mjs) and uploaded with `wrangler r2 object put`.
  * A marker (.wrangler/edge-kyc-models.json) remembers which sha went where, so a re-run that has
  * nothing to do returns in milliseconds. The local marker only counts while the local R2 state
- * directory still exists.
+ * directory still exists. `ensureModels({ persistTo })` fills the local bucket of another state directory (a
+ * throwaway `wrangler dev --persist-to`, scripts/local-server.mjs) with every model, without the marker.
  */
 import { spawn } from "node:child_process";
 import { modelBytes, readManifests } from "./model-files.mjs";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,10 +27,11 @@ const defaultRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 
 /**
  * Verifies and uploads the models; resolves to the files uploaded (empty when all were current).
- * @param {{ remote?: boolean, force?: boolean, root?: string, log?: (line: string) => void }} [options]
+ * @param {{ remote?: boolean, force?: boolean, root?: string, log?: (line: string) => void, persistTo?: string }} [options]
  * @returns {Promise<string[]>}
  */
-export async function ensureModels({ remote = false, force = false, root = defaultRoot, log = console.log } = {}) {
+export async function ensureModels({ remote = false, force = false, root = defaultRoot, log = console.log, persistTo } = {}) {
+  if (persistTo) return uploadTo(persistTo, root, log);
   const manifests = await readManifests(root);
   const target = remote ? "remote" : "local";
   const markerPath = path.join(root, ".wrangler", "edge-kyc-models.json");
@@ -54,6 +57,24 @@ export async function ensureModels({ remote = false, force = false, root = defau
   }
   if (uploaded.length === 0) log(`models: ${manifests.length} models already in ${BUCKET} (${target})`);
   return uploaded;
+}
+
+/** Every model into the local bucket of the state directory `persist`, staged in a directory of its own (servers start side by side). */
+async function uploadTo(persist, root, log) {
+  const staging = await mkdtemp(path.join(tmpdir(), "edge-kyc-models-"));
+  try {
+    const uploaded = [];
+    for (const m of await readManifests(root)) {
+      const staged = path.join(staging, m.file);
+      await writeFile(staged, await modelBytes(root, m));
+      log(`models: uploading ${m.file} to ${BUCKET} (${persist})`);
+      await wrangler(root, ["r2", "object", "put", `${BUCKET}/${m.file}`, "--file", staged, "--content-type", "application/octet-stream", "--local", "--persist-to", persist]);
+      uploaded.push(m.file);
+    }
+    return uploaded;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
 }
 
 
