@@ -31,50 +31,40 @@ const defaultRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
  * @returns {Promise<string[]>}
  */
 export async function ensureModels({ remote = false, force = false, root = defaultRoot, log = console.log, persistTo } = {}) {
-  if (persistTo) return uploadTo(persistTo, root, log);
   const manifests = await readManifests(root);
-  const target = remote ? "remote" : "local";
-  const markerPath = path.join(root, ".wrangler", "edge-kyc-models.json");
-  const marker = existsSync(markerPath) ? JSON.parse(await readFile(markerPath, "utf8")) : {};
+  const target = persistTo ?? (remote ? "remote" : "local");
+  const where = persistTo ? ["--local", "--persist-to", persistTo] : [remote ? "--remote" : "--local"];
+  // The marker covers the project's own buckets; another state directory is throwaway and gets every model.
+  const markerPath = persistTo ? null : path.join(root, ".wrangler", "edge-kyc-models.json");
+  const marker = markerPath && existsSync(markerPath) ? JSON.parse(await readFile(markerPath, "utf8")) : {};
   const localState = path.join(root, ".wrangler", "state", "v3", "r2", BUCKET);
   const done = marker[target] && (remote || existsSync(localState)) ? marker[target] : {};
+  // Servers with their own state start side by side, so each stages in a directory of its own.
+  const staging = persistTo ? await mkdtemp(path.join(tmpdir(), "edge-kyc-models-")) : path.join(root, ".wrangler", "models");
 
   const uploaded = [];
-  for (const m of manifests) {
-    if (!force && done[m.file] === m.sha256) continue;
-    // Read, checked and (for a derived model) made from the package file; a mismatch stops everything.
-    const bytes = await modelBytes(root, m);
-    const staged = path.join(root, ".wrangler", "models", m.file);
-    await mkdir(path.dirname(staged), { recursive: true });
-    await writeFile(staged, bytes);
-    log(`models: uploading ${m.file} to ${BUCKET} (${target})`);
-    await wrangler(root, ["r2", "object", "put", `${BUCKET}/${m.file}`, "--file", staged, "--content-type", "application/octet-stream", remote ? "--remote" : "--local"]);
-    done[m.file] = m.sha256;
-    uploaded.push(m.file);
-    marker[target] = done;
-    await mkdir(path.dirname(markerPath), { recursive: true });
-    await writeFile(markerPath, `${JSON.stringify(marker, null, 2)}\n`);
+  try {
+    for (const m of manifests) {
+      if (!force && done[m.file] === m.sha256) continue;
+      // Read, checked and (for a derived model) made from the package file; a mismatch stops everything.
+      const bytes = await modelBytes(root, m);
+      const staged = path.join(staging, m.file);
+      await mkdir(staging, { recursive: true });
+      await writeFile(staged, bytes);
+      log(`models: uploading ${m.file} to ${BUCKET} (${target})`);
+      await wrangler(root, ["r2", "object", "put", `${BUCKET}/${m.file}`, "--file", staged, "--content-type", "application/octet-stream", ...where]);
+      done[m.file] = m.sha256;
+      uploaded.push(m.file);
+      if (!markerPath) continue;
+      marker[target] = done;
+      await mkdir(path.dirname(markerPath), { recursive: true });
+      await writeFile(markerPath, `${JSON.stringify(marker, null, 2)}\n`);
+    }
+  } finally {
+    if (persistTo) await rm(staging, { recursive: true, force: true });
   }
   if (uploaded.length === 0) log(`models: ${manifests.length} models already in ${BUCKET} (${target})`);
   return uploaded;
-}
-
-/** Every model into the local bucket of the state directory `persist`, staged in a directory of its own (servers start side by side). */
-async function uploadTo(persist, root, log) {
-  const staging = await mkdtemp(path.join(tmpdir(), "edge-kyc-models-"));
-  try {
-    const uploaded = [];
-    for (const m of await readManifests(root)) {
-      const staged = path.join(staging, m.file);
-      await writeFile(staged, await modelBytes(root, m));
-      log(`models: uploading ${m.file} to ${BUCKET} (${persist})`);
-      await wrangler(root, ["r2", "object", "put", `${BUCKET}/${m.file}`, "--file", staged, "--content-type", "application/octet-stream", "--local", "--persist-to", persist]);
-      uploaded.push(m.file);
-    }
-    return uploaded;
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
 }
 
 
