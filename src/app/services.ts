@@ -110,7 +110,7 @@ function buildServices(env: Bindings, clock: Clock): Services {
     jobs: queueJobQueue(env.VERIFICATION_JOBS),
     statusEvents,
     webhooks,
-    outbox: d1Outbox(db, statusEvents, clock, () => faultyPublication(fanOutRun(db, webhooks, () => clock.now()), faults)),
+    outbox: d1Outbox(db, statusEvents, clock, (known) => faultyPublication(fanOutRun(db, webhooks, () => clock.now(), known), faults)),
     settings: d1SettingsStore(db, clock),
     rateLimits: durableRateLimits(env.RATE_LIMITER),
     imageResizer: resizerFromBinding(env.IMAGES),

@@ -105,7 +105,7 @@ export function faultyMedia(media: MediaStore, faults: FaultSwitch, delayMs = 20
  * The outbox's publication step with failures as `faults` decides (kind `outbox`, one decision per row published).
  *
  * @example
- * d1Outbox(db, statusEvents, clock, () => faultyPublication(fanOutRun(db, webhooks, () => clock.now()), faults));
+ * d1Outbox(db, statusEvents, clock, (known) => faultyPublication(fanOutRun(db, webhooks, () => clock.now(), known), faults));
  */
 export function faultyPublication<Row>(publish: (row: Row) => Promise<unknown>, faults: FaultSwitch): (row: Row) => Promise<unknown> {
   return async (row) => {

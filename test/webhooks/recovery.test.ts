@@ -67,9 +67,9 @@ describe("webhook deliveries survive faults", () => {
     await endpointFor(inbox);
     const real = createServices(env);
     let runs = 0;
-    const shared = d1Outbox(real.db, real.statusEvents, real.clock, () => {
+    const shared = d1Outbox(real.db, real.statusEvents, real.clock, (known) => {
       runs++;
-      return fanOutRun(real.db, real.webhooks, real.now);
+      return fanOutRun(real.db, real.webhooks, real.now, known);
     });
     const events = [];
     for (const n of [1, 2, 3, 4]) {

@@ -15,7 +15,7 @@ import type { SQL } from "drizzle-orm";
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { runBatch } from "../../db/batch";
-import { outbox } from "../../db/schema";
+import { outbox, webhookEndpoints } from "../../db/schema";
 import { batching } from "../../lib/coalesce";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/log";
@@ -29,6 +29,12 @@ const PAGE = 100;
  */
 export type EventFanOut = (row: OutboxRow) => Promise<unknown>;
 
+/**
+ * The enabled webhook endpoints of `tenants` (both modes), read in the same D1 batch as the rows a flush publishes,
+ * so the fan-out needs no read of its own for them: a flush costs two round trips (read, mark) instead of three.
+ */
+export type KnownEndpoints = { tenants: ReadonlySet<string>; endpoints: { tenantId: string; mode: "live" | "test"; id: string; events: string[] }[] };
+
 type OutboxRow = typeof outbox.$inferSelect;
 
 /** The live-stream event of a status change (seq 1 is the creation), or null for other events. */
@@ -41,17 +47,22 @@ function statusEvent(row: OutboxRow): StatusEvent | null {
 /** Ids per statement when marking rows: D1 binds at most 100 parameters. */
 const MARK_CHUNK = 50;
 
-export function d1Outbox(db: Db, events: StatusEvents, clock: Clock, openFanOut: () => EventFanOut = () => async () => undefined): Outbox {
-  /** Publishes up to a page of the unpublished rows `where` selects, then marks them in one D1 batch. */
+export function d1Outbox(db: Db, events: StatusEvents, clock: Clock, openFanOut: (known: KnownEndpoints) => EventFanOut = () => async () => undefined): Outbox {
+  /**
+   * Publishes up to a page of the unpublished rows `where` selects, then marks them in one D1 batch. The rows and the
+   * webhook endpoints of their tenants are read together, in one batch (one snapshot).
+   */
   async function publishRows(where: SQL | undefined): Promise<{ published: number; failed: number }> {
-    const rows = await db
-      .select()
-      .from(outbox)
-      .where(and(isNull(outbox.publishedAt), where))
-      .orderBy(asc(outbox.createdAt), asc(outbox.seq), asc(outbox.id))
-      .limit(PAGE);
+    const unpublished = and(isNull(outbox.publishedAt), where);
+    const [rows, endpoints] = await db.batch([
+      db.select().from(outbox).where(unpublished).orderBy(asc(outbox.createdAt), asc(outbox.seq), asc(outbox.id)).limit(PAGE),
+      db
+        .select({ tenantId: webhookEndpoints.tenantId, mode: webhookEndpoints.mode, id: webhookEndpoints.id, events: webhookEndpoints.events })
+        .from(webhookEndpoints)
+        .where(and(eq(webhookEndpoints.enabled, true), inArray(webhookEndpoints.tenantId, db.selectDistinct({ tenantId: outbox.tenantId }).from(outbox).where(unpublished)))),
+    ]);
     if (!rows.length) return { published: 0, failed: 0 };
-    const fanOut = openFanOut();
+    const fanOut = openFanOut({ tenants: new Set(rows.map((r) => r.tenantId)), endpoints });
     const done: string[] = [];
     const failed: string[] = [];
     for (const row of rows) {
