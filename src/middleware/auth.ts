@@ -223,9 +223,12 @@ export function requireAuth(rule: AccessRule): MiddlewareHandler<AppEnv> {
     const denied = denial(principal, rule);
     if (denied) throw new ApiError(denied.code, denied.message, { details: denied.details, headers });
     c.set("principal", principal);
-    await next();
-    // After next(): errors inside the route were already turned into c.res, so every response gets the headers.
+    // Set before the route runs, so the route's response (c.json, or an error's through onError) is built with them at
+    // once: after it, each c.header would rebuild the finished Response. A Response the route built itself, without
+    // the context's headers, gets them afterwards.
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    await next();
+    if (c.res.headers.get("RateLimit-Limit") === null) for (const [name, value] of Object.entries(headers)) c.header(name, value);
   };
 }
 
