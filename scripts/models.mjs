@@ -42,6 +42,7 @@ export async function ensureModels({ remote = false, force = false, root = defau
   // Servers with their own state start side by side, so each stages in a directory of its own.
   const staging = persistTo ? await mkdtemp(path.join(tmpdir(), "edge-kyc-models-")) : path.join(root, ".wrangler", "models");
 
+  await mkdir(staging, { recursive: true });
   const uploaded = [];
   try {
     for (const m of manifests) {
@@ -49,7 +50,6 @@ export async function ensureModels({ remote = false, force = false, root = defau
       // Read, checked and (for a derived model) made from the package file; a mismatch stops everything.
       const bytes = await modelBytes(root, m);
       const staged = path.join(staging, m.file);
-      await mkdir(staging, { recursive: true });
       await writeFile(staged, bytes);
       log(`models: uploading ${m.file} to ${BUCKET} (${target})`);
       await wrangler(root, ["r2", "object", "put", `${BUCKET}/${m.file}`, "--file", staged, "--content-type", "application/octet-stream", ...where]);

@@ -226,9 +226,10 @@ export function requireAuth(rule: AccessRule): MiddlewareHandler<AppEnv> {
     // Set before the route runs, so the route's response (c.json, or an error's through onError) is built with them at
     // once: after it, each c.header would rebuild the finished Response. A Response the route built itself, without
     // the context's headers, gets them afterwards.
-    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    const setHeaders = () => Object.entries(headers).forEach(([name, value]) => c.header(name, value));
+    setHeaders();
     await next();
-    if (c.res.headers.get("RateLimit-Limit") === null) for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    if (!c.res.headers.has("RateLimit-Limit")) setHeaders();
   };
 }
 

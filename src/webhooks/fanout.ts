@@ -7,6 +7,7 @@
  * `redeliver`, `recover` and `test` make deliveries of their own trigger for an event that already exists
  * (src/webhooks/deliveries.ts).
  */
+import type { SQL } from "drizzle-orm";
 import { and, eq, inArray } from "drizzle-orm";
 import { webhookDeliveries, webhookEndpoints } from "../db/schema";
 import { newId } from "../lib/ids";
@@ -24,13 +25,23 @@ type Endpoint = { id: string; events: string[] };
 /** The enabled endpoints of a tenant's mode. */
 type EndpointsOf = (tenantId: string, mode: "live" | "test") => Promise<Endpoint[]>;
 
+/** The enabled endpoints `where` selects, with their tenant and mode: the one query every endpoint read uses. */
+export const enabledEndpoints = (db: Db, where: SQL | undefined) =>
+  db
+    .select({ tenantId: webhookEndpoints.tenantId, mode: webhookEndpoints.mode, id: webhookEndpoints.id, events: webhookEndpoints.events })
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.enabled, true), where));
+
+/**
+ * The enabled endpoints of `tenants` (both modes), read by an outbox flush in the same D1 batch as its rows, so the
+ * fan-out needs no read of its own for them.
+ */
+export type KnownEndpoints = { tenants: ReadonlySet<string>; endpoints: Awaited<ReturnType<typeof enabledEndpoints>> };
+
 const readEndpoints =
   (db: Db): EndpointsOf =>
   (tenantId, mode) =>
-    db
-      .select({ id: webhookEndpoints.id, events: webhookEndpoints.events })
-      .from(webhookEndpoints)
-      .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.mode, mode), eq(webhookEndpoints.enabled, true)));
+    enabledEndpoints(db, and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.mode, mode)));
 
 /** Queues the event for every subscribed endpoint; returns how many deliveries are pending for it. */
 export async function fanOut(db: Db, queue: WebhookQueue, event: EventRow & { tenantId: string }, now: number, endpointsOf: EndpointsOf = readEndpoints(db)): Promise<number> {
@@ -72,13 +83,14 @@ export function fanOutRun(
   db: Db,
   queue: WebhookQueue,
   now: () => number,
-  known?: { tenants: ReadonlySet<string>; endpoints: (Endpoint & { tenantId: string; mode: "live" | "test" })[] },
+  known?: KnownEndpoints,
 ): (event: EventRow & { tenantId: string }) => Promise<number> {
   const read = readEndpoints(db);
   const seen = new Map<string, Promise<Endpoint[]>>();
-  for (const tenantId of known?.tenants ?? [])
-    for (const mode of ["live", "test"] as const)
-      seen.set(`${tenantId}:${mode}`, Promise.resolve(known!.endpoints.filter((e) => e.tenantId === tenantId && e.mode === mode).map(({ id, events }) => ({ id, events }))));
+  if (known)
+    for (const tenantId of known.tenants)
+      for (const mode of ["live", "test"] as const)
+        seen.set(`${tenantId}:${mode}`, Promise.resolve(known.endpoints.filter((e) => e.tenantId === tenantId && e.mode === mode)));
   const endpointsOf: EndpointsOf = (tenantId, mode) => {
     const key = `${tenantId}:${mode}`;
     let found = seen.get(key);

@@ -20,6 +20,8 @@ import { batching } from "../../lib/coalesce";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/log";
 import type { Clock, Outbox, StatusEvent, StatusEvents } from "../../ports";
+import type { KnownEndpoints } from "../../webhooks/fanout";
+import { enabledEndpoints } from "../../webhooks/fanout";
 
 const PAGE = 100;
 
@@ -28,12 +30,6 @@ const PAGE = 100;
  * one per flush, so lookups every row repeats (a tenant's endpoints) can be made once per flush.
  */
 export type EventFanOut = (row: OutboxRow) => Promise<unknown>;
-
-/**
- * The enabled webhook endpoints of `tenants` (both modes), read in the same D1 batch as the rows a flush publishes,
- * so the fan-out needs no read of its own for them: a flush costs two round trips (read, mark) instead of three.
- */
-export type KnownEndpoints = { tenants: ReadonlySet<string>; endpoints: { tenantId: string; mode: "live" | "test"; id: string; events: string[] }[] };
 
 type OutboxRow = typeof outbox.$inferSelect;
 
@@ -50,16 +46,14 @@ const MARK_CHUNK = 50;
 export function d1Outbox(db: Db, events: StatusEvents, clock: Clock, openFanOut: (known: KnownEndpoints) => EventFanOut = () => async () => undefined): Outbox {
   /**
    * Publishes up to a page of the unpublished rows `where` selects, then marks them in one D1 batch. The rows and the
-   * webhook endpoints of their tenants are read together, in one batch (one snapshot).
+   * webhook endpoints of their tenants are read together, in one batch (one snapshot): a flush costs two round trips
+   * (read, mark), not three.
    */
   async function publishRows(where: SQL | undefined): Promise<{ published: number; failed: number }> {
     const unpublished = and(isNull(outbox.publishedAt), where);
     const [rows, endpoints] = await db.batch([
       db.select().from(outbox).where(unpublished).orderBy(asc(outbox.createdAt), asc(outbox.seq), asc(outbox.id)).limit(PAGE),
-      db
-        .select({ tenantId: webhookEndpoints.tenantId, mode: webhookEndpoints.mode, id: webhookEndpoints.id, events: webhookEndpoints.events })
-        .from(webhookEndpoints)
-        .where(and(eq(webhookEndpoints.enabled, true), inArray(webhookEndpoints.tenantId, db.selectDistinct({ tenantId: outbox.tenantId }).from(outbox).where(unpublished)))),
+      enabledEndpoints(db, inArray(webhookEndpoints.tenantId, db.selectDistinct({ tenantId: outbox.tenantId }).from(outbox).where(unpublished))),
     ]);
     if (!rows.length) return { published: 0, failed: 0 };
     const fanOut = openFanOut({ tenants: new Set(rows.map((r) => r.tenantId)), endpoints });
