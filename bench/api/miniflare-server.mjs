@@ -2,7 +2,9 @@
 /**
  * Serves the BUILT worker (bench/out/api, from `wrangler deploy --dry-run --outdir`) under Miniflare directly —
  * no wrangler dev proxy in front. Bindings as in wrangler.toml (D1, R2, Queues, Durable Objects; no Workers AI,
- * which is not available offline), fresh dev secrets, D1 migrations applied, in-memory storage, loopback only.
+ * which is not available offline), fresh dev secrets, D1 migrations applied, loopback only. Storage is Miniflare's
+ * "in memory" kind: SQLite files in a fresh folder under os.tmpdir() (so TMPDIR), removed on exit; bench/api/run.mjs
+ * points TMPDIR at tmpfs (--storage ram).
  *
  *   node bench/api/miniflare-server.mjs <outDir> <port> [maxSeconds]
  *

@@ -3,7 +3,7 @@
  * API benchmark: our two hottest authenticated routes against the FastAPI peer baseline
  * (../shared/peers/fastapi), same load tool (wrk), same connections, same run, targets one after another.
  *
- *   node bench/api/run.mjs [--duration 10] [--connections 16,64] [--runs 3] [--threads 1] [--no-wrangler-dev]
+ *   node bench/api/run.mjs [--duration 10] [--connections 16,64] [--runs 3] [--threads 1] [--no-wrangler-dev] [--storage ram|disk]
  *
  * Routes: GET /v1/verifications/{id} and POST /v1/verifications (JSON body), both with X-API-Key.
  * Targets:
@@ -12,6 +12,12 @@
  *   ours: wrangler dev   — `wrangler dev --local`, which puts a proxy worker in front (costs throughput)
  *   floor: Miniflare     — a Worker that answers a constant JSON body, under the same Miniflare (miniflare-server.mjs
  *                          with FLOOR=1): what the harness alone costs and the latency tail it has at this load
+ * Storage (`--storage`, default `ram` where /dev/shm is writable): every target keeps its database in the same place.
+ * With `ram`, that is a fresh folder under /dev/shm (tmpfs) for the peer's SQLite file and for Miniflare's storage;
+ * with `disk`, bench/out/api and the system temp folder. The choice matters for us and not for the peer's GET: Miniflare
+ * "in memory" keeps D1 as a SQLite file under the temp folder, and workerd writes and fsyncs its write-ahead log once
+ * for every D1 statement, a read included (1,507 fsyncs for 1,505 GETs, traced with strace), on its only thread. D1 at
+ * the edge does no such thing on the Worker's thread, so `ram` measures the Worker rather than this machine's disk.
  * Each cell is the median of `--runs` wrk runs (this machine varies by ±20 %). Prints a markdown table with requests/s,
  * p50, p99, the server's CPU ms per request (user + system time of the target's whole process group over the run,
  * divided by the requests served), non-2xx/3xx and socket errors, and ours/peer ratios.
@@ -19,8 +25,8 @@
  * Bounded: every child has a time limit, the whole run has a deadline, and every child is killed at the end.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync, rmSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,8 +50,22 @@ const RUNS = Math.max(1, Number(opt("--runs", "3")));
 const THREADS = Math.max(1, Number(opt("--threads", "1")));
 const WARMUP_SECONDS = 2;
 const WITH_WRANGLER_DEV = !args.includes("--no-wrangler-dev");
+const STORAGE = opt("--storage", canWrite("/dev/shm") ? "ram" : "disk");
+if (!["ram", "disk"].includes(STORAGE)) {
+  console.error(`bench/api: --storage must be ram or disk, not ${STORAGE}`);
+  process.exit(2);
+}
+/** Where every target keeps its data: a fresh tmpfs folder (ram) or bench/out/api and the system temp folder (disk). */
+const storageDir = STORAGE === "ram" ? await mkdtemp("/dev/shm/edge-kyc-bench-api-") : outDir;
+/** Miniflare keeps its "in-memory" storage under os.tmpdir(), which follows TMPDIR. */
+const miniflareEnv = STORAGE === "ram" ? { ...process.env, TMPDIR: storageDir } : process.env;
+if (STORAGE === "ram") process.on("exit", () => rmSync(storageDir, { recursive: true, force: true }));
 const DEADLINE_SECONDS = 900;
 const wranglerEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+
+function canWrite(dir) {
+  return spawnSync("test", ["-d", dir, "-a", "-w", dir]).status === 0;
+}
 
 const CREATE_BODY = JSON.stringify({
   applicant: { first_name: "Erika", last_name: "Mustermann", date_of_birth: "1984-08-12", country: "DE" },
@@ -277,8 +297,8 @@ async function peerTarget(rows) {
     );
     return;
   }
-  // The peer folder is read-only shared material: run it from there, but keep its database in bench/out/api.
-  const db = path.join(outDir, "peer.db");
+  // The peer folder is read-only shared material: run it from there, but keep its database with ours (--storage).
+  const db = path.join(storageDir, "peer.db");
   for (const f of [db, `${db}-wal`, `${db}-shm`]) await rm(f, { force: true });
   const env = { ...process.env, PEER_DB: db };
   const seeded = await run("/usr/bin/python3", ["app.py", "seed"], { cwd: peerDir, env }, 30000);
@@ -334,7 +354,7 @@ async function seedOurs(base) {
 async function miniflareTarget(rows) {
   const label = "ours: built worker, Miniflare direct";
   const port = await freePort();
-  const server = start(process.execPath, [path.join(here, "miniflare-server.mjs"), outDir, String(port), String(DEADLINE_SECONDS)], { cwd: root });
+  const server = start(process.execPath, [path.join(here, "miniflare-server.mjs"), outDir, String(port), String(DEADLINE_SECONDS)], { cwd: root, env: miniflareEnv });
   try {
     const [, base] = await waitForLine(server, /^READY (\S+)$/m, 90000, label);
     const { key, verificationId } = await seedOurs(base);
@@ -347,7 +367,7 @@ async function miniflareTarget(rows) {
 async function floorTarget(rows) {
   const label = "floor: constant-JSON Worker, same Miniflare";
   const port = await freePort();
-  const server = start(process.execPath, [path.join(here, "miniflare-server.mjs"), outDir, String(port), String(DEADLINE_SECONDS)], { cwd: root, env: { ...process.env, FLOOR: "1" } });
+  const server = start(process.execPath, [path.join(here, "miniflare-server.mjs"), outDir, String(port), String(DEADLINE_SECONDS)], { cwd: root, env: { ...miniflareEnv, FLOOR: "1" } });
   try {
     const [, base] = await waitForLine(server, /^READY (\S+)$/m, 90000, label);
     await measure(label, base, "unused", "ver_floor", rows, server.pid);
@@ -358,7 +378,7 @@ async function floorTarget(rows) {
 
 async function wranglerDevTarget(rows) {
   const label = "ours: wrangler dev --local (proxy in front)";
-  const state = path.join(outDir, "wrangler-state");
+  const state = path.join(storageDir, "wrangler-state");
   const envFile = path.join(outDir, "bench.env");
   await rm(state, { recursive: true, force: true });
   const secrets = await generateDevSecrets();
@@ -370,7 +390,7 @@ async function wranglerDevTarget(rows) {
   const server = start(
     wrangler,
     ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", "warn"],
-    { cwd: root, env: wranglerEnv },
+    { cwd: root, env: { ...wranglerEnv, ...(STORAGE === "ram" ? { TMPDIR: storageDir } : {}) } },
   );
   server.stdout.resume();
   let serverErr = "";
@@ -442,7 +462,7 @@ const table = rows.map((r) => {
   };
 });
 
-console.log(`\nAPI benchmark — wrk ${THREADS} threads, each cell the median of ${RUNS} runs of ${DURATION} s (after a ${WARMUP_SECONDS} s warm-up per route), 127.0.0.1, targets run one after another on ${(await import("node:os")).cpus().length} cores`);
+console.log(`\nAPI benchmark — wrk ${THREADS} threads, each cell the median of ${RUNS} runs of ${DURATION} s (after a ${WARMUP_SECONDS} s warm-up per route), 127.0.0.1, targets run one after another on ${(await import("node:os")).cpus().length} cores; storage: ${STORAGE === "ram" ? "RAM (tmpfs, /dev/shm)" : "disk"} for every target`);
 if (table.length) {
   const cols = Object.keys(table[0]);
   const width = cols.map((c) => Math.max(c.length, ...table.map((r) => String(r[c]).length)));
