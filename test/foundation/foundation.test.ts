@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, expectErrorShape } from "../helpers/http";
+import { apiKeyHeader, createApiKey, registerTenant } from "../helpers/identity";
 
 describe("health", () => {
   it("GET /health answers 200 with version and time, and an X-Request-Id", async () => {
@@ -29,6 +30,40 @@ describe("health", () => {
   it("keeps a client-sent X-Request-Id so callers can correlate logs", async () => {
     const res = await call("/health", { headers: { "X-Request-Id": "client-abc-123" } });
     expect(res.headers.get("X-Request-Id")).toBe("client-abc-123");
+  });
+});
+
+describe("CORS (CORS_ORIGINS = * in the test bindings)", () => {
+  const origin = "https://app.example";
+
+  it("answers a browser's preflight for an API-key call", async () => {
+    const res = await call("/v1/verifications", {
+      method: "OPTIONS",
+      headers: { Origin: origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "X-API-Key, Content-Type" },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    expect(res.headers.get("Access-Control-Allow-Headers")).toContain("X-API-Key");
+    expect(res.headers.get("Access-Control-Max-Age")).toBe("600");
+  });
+
+  it("a cross-origin response, an error one too, is readable with the headers a client needs", async () => {
+    for (const res of [await call("/health", { headers: { Origin: origin } }), await call("/v1/verifications/ver_x", { headers: { Origin: origin } })]) {
+      expect(res.headers.get("Access-Control-Allow-Origin")).toBe("*");
+      expect(res.headers.get("Access-Control-Expose-Headers")).toContain("X-Request-Id");
+      expect(res.headers.get("Access-Control-Expose-Headers")).toContain("RateLimit-Remaining");
+    }
+  });
+
+  it("a server's call (no Origin) gets no CORS headers, says it varies by Origin, and keeps every other header", async () => {
+    const key = apiKeyHeader((await createApiKey((await registerTenant()).accessToken)).key);
+    const res = await call("/v1/verifications?limit=1", { headers: key });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    expect(res.headers.get("Vary")).toContain("Origin");
+    expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    expect(res.headers.get("X-Request-Id")).toBeTruthy();
+    expect(res.headers.get("RateLimit-Limit")).toBeTruthy();
   });
 });
 
