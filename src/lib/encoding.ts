@@ -1,6 +1,11 @@
 /** Byte/string encodings used by the crypto helpers (base64url without padding, hex). */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
-  return Array.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+  // A table and one string, not an array of 32+ strings: this runs on every authenticated request (the key's hash).
+  let hex = "";
+  for (const b of bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)) hex += HEX[b];
+  return hex;
 }
 
 export function toBase64Url(bytes: ArrayBuffer | Uint8Array): string {
