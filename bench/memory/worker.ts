@@ -27,6 +27,7 @@ import { runPipeline } from "../../src/pipeline/run";
 import { DEFAULT_SETTINGS } from "../../src/pipeline/settings";
 import type { DecodedImages } from "../../src/pipeline/images";
 import type { Layer, MediaInput } from "../../src/pipeline/types";
+import { memoryGallery } from "../../src/adapters/memory/twins";
 
 interface Env {
   MODELS: R2Bucket;
@@ -87,7 +88,7 @@ const REGISTERED = {
   status: "valid" as const,
 };
 
-const emptyGallery = { faces: async () => [], documentNumberReuse: async () => [], documentImages: async () => [] };
+const emptyGallery = memoryGallery();
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {

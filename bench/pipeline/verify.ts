@@ -15,6 +15,7 @@ import { runPipeline } from "../../src/pipeline/run";
 import { DEFAULT_SETTINGS } from "../../src/pipeline/settings";
 import type { MrzReader } from "../../src/reading/ocr/reader";
 import type { DecodedImages, Layer, MediaInput } from "../../src/pipeline/types";
+import { memoryGallery } from "../../src/adapters/memory/twins";
 
 /** The holder of the bench's generated passport (bench/pipeline/inputs.mjs renders it with these fields). */
 const HOLDER = { surname: "MUSTERMANN", givenNames: "ERIKA", birthDate: "1984-08-12", documentNumber: "C01X00T47", expiryDate: "2031-10-31" };
@@ -38,7 +39,7 @@ const REGISTERED = {
   expiryDate: HOLDER.expiryDate,
   status: "valid" as const,
 };
-const emptyGallery = { faces: async () => [], documentNumberReuse: async () => [], documentImages: async () => [] };
+const emptyGallery = memoryGallery();
 
 export interface TimedVerification {
   /** ms per stage: "decode", "layer <name>", "face: <stage>", "ocr: <stage>", "decision". */

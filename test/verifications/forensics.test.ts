@@ -138,6 +138,12 @@ describe("document forensics through the API", () => {
     const dup = second.layers.document_duplicates.findings.find((f) => f.code === "DUPLICATE_DOCUMENT_IMAGE")!;
     expect(dup.data?.verification_ids).toContain(first.id);
     expect(second.status).toBe("manual_review");
+    // The first applicant again, with the same picture: returning, not a duplicate of their own earlier verification.
+    const returning = await verify(genuine.bytes, key, undefined, "DOC0000015");
+    const back = returning.layers.document_duplicates.findings.find((f) => f.code === "RETURNING_APPLICANT");
+    expect(back?.data?.verification_ids).toContain(first.id);
+    const flagged = returning.layers.document_duplicates.findings.find((f) => f.code === "DUPLICATE_DOCUMENT_IMAGE");
+    expect(flagged?.data?.verification_ids).toEqual([second.id]);
 
     const elsewhere = await registerTenant();
     const otherKey = apiKeyHeader((await createApiKey(elsewhere.accessToken)).key);

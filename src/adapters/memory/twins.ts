@@ -149,13 +149,18 @@ export function memoryOutbox(opts: { failOn?: "stage" | "commit" | "flush"; cloc
  * job must retry, not decide without the search).
  */
 export function memoryGallery(
-  entries: { faces?: GalleryFace[]; documentReuse?: { verificationId: string; sameApplicant: boolean }[]; documentImages?: { verificationId: string; hash: string; sameApplicant: boolean }[] } = {},
+  entries: {
+    faces?: (GalleryFace & { sameApplicant: boolean })[];
+    documentReuse?: { verificationId: string; sameApplicant: boolean }[];
+    documentImages?: { verificationId: string; hash: string; sameApplicant: boolean }[];
+  } = {},
   opts: { fail?: boolean } = {},
 ): Gallery {
+  const same = new Set([...(entries.faces ?? []), ...(entries.documentReuse ?? []), ...(entries.documentImages ?? [])].filter((e) => e.sameApplicant).map((e) => e.verificationId));
   return {
     async faces() {
       if (opts.fail) throw new InjectedFault("gallery faces");
-      return entries.faces ?? [];
+      return (entries.faces ?? []).map(({ verificationId, embedding }) => ({ verificationId, embedding }));
     },
     async documentNumberReuse() {
       if (opts.fail) throw new InjectedFault("gallery documents");
@@ -163,7 +168,11 @@ export function memoryGallery(
     },
     async documentImages() {
       if (opts.fail) throw new InjectedFault("gallery document images");
-      return entries.documentImages ?? [];
+      return (entries.documentImages ?? []).map(({ verificationId, hash }) => ({ verificationId, hash }));
+    },
+    async sameApplicant(ids) {
+      if (opts.fail) throw new InjectedFault("gallery applicants");
+      return new Set(ids.filter((id) => same.has(id)));
     },
   };
 }

@@ -18,18 +18,21 @@ import { timed } from "../types";
 export interface GalleryFace {
   verificationId: string;
   embedding: Float32Array;
-  /** True when the earlier verification declared the same name and date of birth (a returning applicant). */
-  sameApplicant: boolean;
 }
 
 /** Earlier applicants of the same tenant: the port the duplicates layer searches. */
 export interface Gallery {
   /** Face embeddings of the tenant's verified applicants, other than this verification. */
   faces(): Promise<GalleryFace[]>;
-  /** Other verifications of the tenant that declared the same document number. */
+  /** Other verifications of the tenant that declared the same document number (`sameApplicant` as below). */
   documentNumberReuse(): Promise<{ verificationId: string; sameApplicant: boolean }[]>;
   /** Perceptual hashes (16 hex digits) of the document images of the tenant's other decided verifications of this mode. */
-  documentImages(): Promise<{ verificationId: string; hash: string; sameApplicant: boolean }[]>;
+  documentImages(): Promise<{ verificationId: string; hash: string }[]>;
+  /**
+   * Which of these earlier verifications declared the same name and date of birth as this one (a returning applicant,
+   * not a duplicate). Asked only about matches, so a search reads and decrypts no other applicant's identity.
+   */
+  sameApplicant(verificationIds: string[]): Promise<Set<string>>;
 }
 
 export interface BiometricDeps {
@@ -125,9 +128,9 @@ export function biometricLayers(deps: BiometricDeps, analyses: Analyses): Layer[
         if (embedding) {
           const gallery = await deps.gallery.faces();
           const matches = findDuplicateFaces(embedding, gallery.map((g) => ({ verificationId: g.verificationId, embedding: g.embedding })), { threshold: thresholds.duplicate, limit: 5 });
-          const byId = new Map(gallery.map((g) => [g.verificationId, g]));
-          const others = matches.filter((m) => !byId.get(m.verificationId)?.sameApplicant);
-          const returning = matches.filter((m) => byId.get(m.verificationId)?.sameApplicant);
+          const same = matches.length ? await deps.gallery.sameApplicant(matches.map((m) => m.verificationId)) : new Set<string>();
+          const others = matches.filter((m) => !same.has(m.verificationId));
+          const returning = matches.filter((m) => same.has(m.verificationId));
           if (others.length) {
             score = 85;
             findings.push({

@@ -33,7 +33,8 @@ export function documentDuplicatesLayer(gallery: Gallery): DocumentDuplicatesLay
         const mine = hash;
         const stored = await gallery.documentImages();
         const earlier = stored.map((e) => ({ ...e, distance: hammingDistance(mine, e.hash) })).filter((e) => e.distance <= SAME_IMAGE_MAX_DISTANCE);
-        const others = earlier.filter((e) => !e.sameApplicant).sort((a, b) => a.distance - b.distance);
+        const sameIds = earlier.length ? await gallery.sameApplicant(earlier.map((e) => e.verificationId)) : new Set<string>();
+        const others = earlier.filter((e) => !sameIds.has(e.verificationId)).sort((a, b) => a.distance - b.distance);
         const findings: Finding[] = [];
         if (others.length)
           findings.push({
@@ -42,7 +43,7 @@ export function documentDuplicatesLayer(gallery: Gallery): DocumentDuplicatesLay
             message: `The same document image was submitted before under another applicant (${others.length} verification${others.length > 1 ? "s" : ""})`,
             data: { verification_ids: others.slice(0, 10).map((e) => e.verificationId), distances: others.slice(0, 10).map((e) => e.distance), max_distance: SAME_IMAGE_MAX_DISTANCE },
           });
-        const same = earlier.filter((e) => e.sameApplicant);
+        const same = earlier.filter((e) => sameIds.has(e.verificationId));
         if (same.length) findings.push({ code: "RETURNING_APPLICANT", severity: "info", message: "The same applicant submitted this document image before", data: { verification_ids: same.slice(0, 10).map((e) => e.verificationId) } });
         if (!findings.length) findings.push({ code: "NO_DUPLICATE_DOCUMENT_IMAGE", severity: "info", message: "This document image was not seen before in this tenant", data: { compared: stored.length } });
         return { status: others.length ? "failed" : "passed", score: others.length ? 90 : 0, findings };
