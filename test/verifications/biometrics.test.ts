@@ -80,6 +80,12 @@ describe("duplicates layer (1:N within the tenant)", () => {
     const third = await verify(elsewhereKey, documentPortrait(), selfiePortraitAgain(), person("Berta", "Beta", "1991-02-02"));
     expect(codes(third.layers.duplicates)).not.toContain("DUPLICATE_FACE");
     expect(third.status).toBe("verified");
+
+    // Once the first is erased, its face (read, decrypted and held by the searches above) is matched no more.
+    expect((await call(`/v1/verifications/${first.id}`, { method: "DELETE", headers: ownKey })).status).toBe(200);
+    const fourth = await verify(ownKey, documentPortrait(), selfiePortrait(), person("Clara", "Cetus", "1985-03-03"));
+    expect(codes(fourth.layers.duplicates)).toContain("NO_DUPLICATE_FACE");
+    expect(codes(fourth.layers.duplicates)).not.toContain("DUPLICATE_FACE");
   });
 
   it("the same person returning under the same name is not a duplicate", async () => {
