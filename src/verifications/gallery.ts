@@ -24,11 +24,13 @@ const identityKey = (a: { first_name?: string; last_name?: string; date_of_birth
  * Decrypted face embeddings, per isolate, by stored row (`face_embeddings.id`: a row is never rewritten; a new decision
  * writes a new row). The search lists the tenant's current rows first and reads and decrypts only those not held here,
  * so a job costs one small read instead of every stored face's ciphertext (≈ 3.7 KB each). Bounded to
- * `FACE_CACHE_MAX` embeddings (2 KB each; least recently used out first). An erased or replaced row is never returned
- * (it is no longer listed); its embedding leaves memory when evicted or when the isolate ends, and is never at rest.
+ * `FACE_CACHE_MAX` embeddings (2 KB each, ≈ 4 MB in all, least recently used out first), which keeps the pipeline's
+ * measured peak (94.2 MB at 16.7 MP, bench/RESULTS.md memory) under its 100 MB budget. An erased or replaced row is
+ * never returned (it is no longer listed); its embedding leaves memory when evicted or when the isolate ends, and is
+ * never at rest.
  */
 const faceCache = new Map<string, Float32Array>();
-const FACE_CACHE_MAX = 4_096;
+const FACE_CACHE_MAX = 2_048;
 
 function remember(rowId: string, embedding: Float32Array): void {
   faceCache.delete(rowId);
