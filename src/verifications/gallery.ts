@@ -20,24 +20,6 @@ import type { VerificationRow } from "./repository";
 const identityKey = (a: { first_name?: string; last_name?: string; date_of_birth?: string; firstName?: string; lastName?: string; dateOfBirth?: string }) =>
   [a.first_name ?? a.firstName, a.last_name ?? a.lastName, a.date_of_birth ?? a.dateOfBirth].map((s) => (s ?? "").normalize("NFKD").replace(/\p{M}/gu, "").trim().toLowerCase()).join("|");
 
-/**
- * Decrypted face embeddings, per isolate, by stored row (`face_embeddings.id`: a row is never rewritten; a new decision
- * writes a new row). The search lists the tenant's current rows first and reads and decrypts only those not held here,
- * so a job costs one small read instead of every stored face's ciphertext (≈ 3.7 KB each). Bounded to
- * `FACE_CACHE_MAX` embeddings (2 KB each, ≈ 4 MB in all, least recently used out first), which keeps the pipeline's
- * measured peak (94.2 MB at 16.7 MP, bench/RESULTS.md memory) under its 100 MB budget. An erased or replaced row is
- * never returned (it is no longer listed); its embedding leaves memory when evicted or when the isolate ends, and is
- * never at rest.
- */
-const faceCache = new Map<string, Float32Array>();
-const FACE_CACHE_MAX = 2_048;
-
-function remember(rowId: string, embedding: Float32Array): void {
-  faceCache.delete(rowId);
-  faceCache.set(rowId, embedding);
-  if (faceCache.size > FACE_CACHE_MAX) faceCache.delete(faceCache.keys().next().value!);
-}
-
 export function d1Gallery(s: Services, v: VerificationRow, declared: DeclaredData): Gallery {
   const me = identityKey(declared);
   const sameApplicant = async (row: { tenantId: string; applicantEnc: string | null }) =>
@@ -46,29 +28,12 @@ export function d1Gallery(s: Services, v: VerificationRow, declared: DeclaredDat
 
   return {
     async faces() {
-      const listed = await s.db
-        .select({ id: faceEmbeddings.id, verificationId: faceEmbeddings.verificationId })
+      const rows = await s.db
+        .select({ verificationId: faceEmbeddings.verificationId, embeddingEnc: faceEmbeddings.embeddingEnc })
         .from(faceEmbeddings)
         .innerJoin(verifications, eq(verifications.id, faceEmbeddings.verificationId))
         .where(and(eq(faceEmbeddings.tenantId, v.tenantId), eq(verifications.tenantId, v.tenantId), eq(verifications.mode, v.mode), eq(verifications.status, "verified"), ne(faceEmbeddings.verificationId, v.id), isNull(verifications.erasedAt)));
-      const read = new Map<string, Float32Array>();
-      const missing = listed.filter((r) => !faceCache.has(r.id)).map((r) => r.id);
-      // D1 binds at most 100 parameters per statement.
-      for (let i = 0; i < missing.length; i += 90) {
-        const rows = await s.db
-          .select({ id: faceEmbeddings.id, embeddingEnc: faceEmbeddings.embeddingEnc })
-          .from(faceEmbeddings)
-          .where(and(eq(faceEmbeddings.tenantId, v.tenantId), inArray(faceEmbeddings.id, missing.slice(i, i + 90))));
-        for (const r of rows) read.set(r.id, embeddingFromBytes(fromBase64Url(await decrypt(r.embeddingEnc))));
-      }
-      const faces: { verificationId: string; embedding: Float32Array }[] = [];
-      for (const r of listed) {
-        const embedding = read.get(r.id) ?? faceCache.get(r.id);
-        if (!embedding) continue; // deleted between the two reads
-        remember(r.id, embedding);
-        faces.push({ verificationId: r.verificationId, embedding });
-      }
-      return faces;
+      return Promise.all(rows.map(async (r) => ({ verificationId: r.verificationId, embedding: embeddingFromBytes(fromBase64Url(await decrypt(r.embeddingEnc))) })));
     },
     async documentNumberReuse() {
       // Every row here is a match (same document number), so each one's declared identity is needed.
