@@ -25,7 +25,7 @@
  * Bounded: every child has a time limit, the whole run has a deadline, and every child is killed at the end.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
@@ -57,14 +57,20 @@ if (!["ram", "disk"].includes(STORAGE)) {
 }
 /** Where every target keeps its data: a fresh tmpfs folder (ram) or bench/out/api and the system temp folder (disk). */
 const storageDir = STORAGE === "ram" ? await mkdtemp("/dev/shm/edge-kyc-bench-api-") : outDir;
-/** Miniflare keeps its "in-memory" storage under os.tmpdir(), which follows TMPDIR. */
-const miniflareEnv = STORAGE === "ram" ? { ...process.env, TMPDIR: storageDir } : process.env;
+/** Miniflare (and so wrangler dev) keeps its "in-memory" storage under os.tmpdir(), which follows TMPDIR. */
+const storageEnv = STORAGE === "ram" ? { TMPDIR: storageDir } : {};
+const miniflareEnv = { ...process.env, ...storageEnv };
 if (STORAGE === "ram") process.on("exit", () => rmSync(storageDir, { recursive: true, force: true }));
 const DEADLINE_SECONDS = 900;
 const wranglerEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
 function canWrite(dir) {
-  return spawnSync("test", ["-d", dir, "-a", "-w", dir]).status === 0;
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const CREATE_BODY = JSON.stringify({
@@ -390,7 +396,7 @@ async function wranglerDevTarget(rows) {
   const server = start(
     wrangler,
     ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", "warn"],
-    { cwd: root, env: { ...wranglerEnv, ...(STORAGE === "ram" ? { TMPDIR: storageDir } : {}) } },
+    { cwd: root, env: { ...wranglerEnv, ...storageEnv } },
   );
   server.stdout.resume();
   let serverErr = "";

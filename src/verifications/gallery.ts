@@ -55,7 +55,8 @@ export function d1Gallery(s: Services, v: VerificationRow, declared: DeclaredDat
     },
     async sameApplicant(ids) {
       const same = new Set<string>();
-      // D1 binds at most 100 parameters per statement: ask in chunks (matches are capped far below that anyway).
+      // D1 binds at most 100 parameters per statement: ask in chunks (a face search asks about at most 5 matches; a
+      // widely reused document image can have more).
       for (let i = 0; i < ids.length; i += 90) {
         const rows = await s.db
           .select({ id: verifications.id, tenantId: verifications.tenantId, applicantEnc: verifications.applicantEnc })

@@ -81,7 +81,7 @@ describe("duplicates layer (1:N within the tenant)", () => {
     expect(codes(third.layers.duplicates)).not.toContain("DUPLICATE_FACE");
     expect(third.status).toBe("verified");
 
-    // Once the first is erased, its face (read, decrypted and held by the searches above) is matched no more.
+    // Once the first is erased, its face (matched by the searches above) is matched no more.
     expect((await call(`/v1/verifications/${first.id}`, { method: "DELETE", headers: ownKey })).status).toBe(200);
     const fourth = await verify(ownKey, documentPortrait(), selfiePortrait(), person("Clara", "Cetus", "1985-03-03"));
     expect(codes(fourth.layers.duplicates)).toContain("NO_DUPLICATE_FACE");
