@@ -8,9 +8,18 @@
  *
  *   node bench/api/miniflare-server.mjs <outDir> <port> [maxSeconds]
  *
- * With FLOOR=1 in the environment it serves instead a Worker that answers every request with a constant JSON body
- * (201 for POST, 200 otherwise) under the same Miniflare, with the same D1, R2 and queue bindings unused: the floor this
- * harness sets on latency and throughput, whatever the Worker does.
+ * FLOOR in the environment serves instead one of two floors under the same Miniflare (201 for POST, 200 otherwise):
+ * - FLOOR=1: a Worker that answers every request with a constant JSON body, its D1, R2 and queue bindings unused: the
+ *   floor this harness sets on latency and throughput, whatever the Worker does.
+ * - FLOOR=storage: a Worker that makes, per request, the storage round trips our GET /v1/verifications/{id} makes and
+ *   nothing else: one call to a Durable Object (a counter kept in memory, as the RATE_LIMITER keeps its buckets) and one
+ *   D1 statement (a read by primary key), then a small JSON body. No authentication, no routing, no decryption: what
+ *   Miniflare's Durable Object and D1 simulators alone cost a Worker that must make those two trips.
+ *
+ * DIRECT_PORT=<port> in the environment also serves the Worker on its own socket there (Miniflare's `unsafeDirectSockets`)
+ * and prints that address, so requests skip Miniflare's entry Worker (which re-creates each request and response to add
+ * the `cf` object, pretty error pages and request logs, on the same workerd thread; nothing like it runs in front of a
+ * Worker at the edge). Set-up requests (migrations, seeding) may use either address.
  *
  * Prints one line `READY <url>` when it accepts requests. Stops on SIGTERM/SIGINT or after maxSeconds
  * (default 600), disposing Miniflare (which ends workerd).
@@ -33,19 +42,38 @@ if (!outDir || !port) {
 const files = await readdir(outDir);
 const wasm = files.filter((f) => f.endsWith(".wasm"));
 
-const FLOOR = process.env.FLOOR === "1";
-const FLOOR_WORKER = `export default {
+const FLOOR = process.env.FLOOR === "1" ? "constant" : process.env.FLOOR === "storage" ? "storage" : null;
+const DIRECT_PORT = Number(process.env.DIRECT_PORT) || null;
+const FLOOR_WORKERS = {
+  constant: `export default {
   async fetch(request) {
     await request.arrayBuffer();
     return Response.json({ id: "ver_floor", status: "created", mode: "live" }, { status: request.method === "POST" ? 201 : 200 });
   },
-};`;
+};`,
+  storage: `import { DurableObject } from "cloudflare:workers";
+export class Counter extends DurableObject {
+  taken = 0;
+  take() {
+    this.taken++;
+    return { allowed: true, remaining: 100000 - (this.taken % 100000) };
+  }
+}
+export default {
+  async fetch(request, env) {
+    await request.arrayBuffer();
+    const limit = await env.COUNTER.get(env.COUNTER.idFromName("bench")).take();
+    const row = await env.DB.prepare("SELECT id, status, mode FROM floor WHERE id = ?").bind("ver_floor").first();
+    return Response.json({ ...row, remaining: limit.remaining }, { status: request.method === "POST" ? 201 : 200 });
+  },
+};`,
+};
 
 const mf = new Miniflare({
   host: "127.0.0.1",
   port,
   ...(FLOOR
-    ? { modules: true, script: FLOOR_WORKER }
+    ? { modules: true, script: FLOOR_WORKERS[FLOOR] }
     : {
         modulesRoot: outDir,
         modules: [
@@ -53,6 +81,7 @@ const mf = new Miniflare({
           ...wasm.map((f) => ({ type: "CompiledWasm", path: path.join(outDir, f) })),
         ],
       }),
+  ...(DIRECT_PORT ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: DIRECT_PORT }] } : {}),
   compatibilityDate: "2026-04-20",
   compatibilityFlags: ["nodejs_compat"],
   bindings: {
@@ -73,7 +102,7 @@ const mf = new Miniflare({
     "webhook-deliveries": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 8, retryDelay: 5, deadLetterQueue: "webhook-deliveries-dlq" },
     "webhook-deliveries-dlq": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 },
   },
-  durableObjects: FLOOR ? {} : {
+  durableObjects: FLOOR === "storage" ? { COUNTER: { className: "Counter", useSQLite: true } } : FLOOR ? {} : {
     RATE_LIMITER: { className: "RateLimiter", useSQLite: true },
     VERIFICATION_EVENTS: { className: "VerificationEvents", useSQLite: true },
     AUDIT_CHAIN: { className: "AuditChain", useSQLite: true },
@@ -104,9 +133,16 @@ setTimeout(() => {
 
 try {
   const url = await mf.ready;
+  const ready = DIRECT_PORT ? `http://127.0.0.1:${DIRECT_PORT}` : url.href.replace(/\/$/, "");
   const db = await mf.getD1Database("DB");
+  if (FLOOR === "storage") {
+    await db.batch([
+      db.prepare("CREATE TABLE floor (id TEXT PRIMARY KEY, status TEXT NOT NULL, mode TEXT NOT NULL)"),
+      db.prepare("INSERT INTO floor VALUES ('ver_floor', 'created', 'live')"),
+    ]);
+  }
   if (FLOOR) {
-    console.log(`READY ${url.href.replace(/\/$/, "")}`);
+    console.log(`READY ${ready}`);
     setInterval(() => {}, 1 << 30);
     await new Promise(() => {});
   }
@@ -116,7 +152,7 @@ try {
     const statements = sql.split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean);
     await db.batch(statements.map((s) => db.prepare(s)));
   }
-  console.log(`READY ${url.href.replace(/\/$/, "")}`);
+  console.log(`READY ${ready}`);
   // Keep the event loop alive until stopped.
   setInterval(() => {}, 1 << 30);
 } catch (err) {
