@@ -151,11 +151,18 @@ export async function authenticateApiKey(db: Db, presented: string, nowMs: numbe
   return { ok: true, key: row };
 }
 
-/** Records use, unless it was recorded within the last minute (keeps the hot path free of writes). */
-export async function touchApiKey(db: Db, key: ApiKeyRow, nowMs: number): Promise<void> {
-  if (key.lastUsedAt !== null && nowMs - key.lastUsedAt < LAST_USED_GRANULARITY_MS) return;
+/**
+ * Records use, unless it was recorded within the last minute (keeps the hot path free of writes): the write, for the
+ * caller to run after its response, or null when none is due (most requests, which then schedule nothing).
+ */
+export function touchApiKey(db: Db, key: ApiKeyRow, nowMs: number): Promise<void> | null {
+  if (key.lastUsedAt !== null && nowMs - key.lastUsedAt < LAST_USED_GRANULARITY_MS) return null;
   key.lastUsedAt = nowMs; // the cached row too, so this isolate writes again only after a minute
-  await db.update(apiKeys).set({ lastUsedAt: nowMs }).where(eq(apiKeys.id, key.id));
+  return db
+    .update(apiKeys)
+    .set({ lastUsedAt: nowMs })
+    .where(eq(apiKeys.id, key.id))
+    .then(() => undefined);
 }
 
 /** One key of the tenant (revoked or not), or undefined. */

@@ -208,7 +208,8 @@ export function requireAuth(rule: AccessRule): MiddlewareHandler<AppEnv> {
       const key = found.key;
       principal = { type: "api_key", tenantId: key.tenantId, keyId: key.id, scopes: key.scopes as Scope[], mode: key.mode };
       caller = { type: "api_key", tenantId: key.tenantId, keyId: key.id, limit: key.rateLimitPerMinute };
-      waitUntil(c, touchApiKey(services.db, key, services.now()));
+      const touch = touchApiKey(services.db, key, services.now());
+      if (touch) waitUntil(c, touch);
     }
 
     // For an API key this one call also refuses a key revoked since this isolate cached it (src/identity/api-keys.ts).
