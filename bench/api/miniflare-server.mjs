@@ -19,7 +19,7 @@
  * DIRECT_PORT=<port> in the environment also serves the Worker on its own socket there (Miniflare's `unsafeDirectSockets`)
  * and prints that address, so requests skip Miniflare's entry Worker (which re-creates each request and response to add
  * the `cf` object, pretty error pages and request logs, on the same workerd thread; nothing like it runs in front of a
- * Worker at the edge). Set-up requests (migrations, seeding) may use either address.
+ * Worker at the edge). The seeding requests of bench/api/run.mjs go to that address too.
  *
  * Prints one line `READY <url>` when it accepts requests. Stops on SIGTERM/SIGINT or after maxSeconds
  * (default 600), disposing Miniflare (which ends workerd).
