@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
  * API benchmark: our two hottest authenticated routes against the FastAPI peer baseline
- * (../shared/peers/fastapi), same load tool (wrk), same connections, same run, targets one after another.
+ * (../shared/peers/fastapi), same load clients (autocannon and wrk), same connections, same run, targets one after another.
  *
  *   node bench/api/run.mjs [--duration 10] [--connections 16,64] [--runs 3] [--threads 1] [--no-wrangler-dev] [--storage ram|disk]
  *                         [--socket entry|direct]
+ *                         [--clients autocannon,wrk]
  *
  * Routes: GET /v1/verifications/{id} and POST /v1/verifications (JSON body), both with X-API-Key.
  * Targets:
@@ -22,10 +23,12 @@
  * "in memory" keeps D1 as a SQLite file under the temp folder, and workerd writes and fsyncs its write-ahead log once
  * for every D1 statement, a read included (1,507 fsyncs for 1,505 GETs, traced with strace), on its only thread. D1 at
  * the edge does no such thing on the Worker's thread, so `ram` measures the Worker rather than this machine's disk.
- * Each cell is the median of `--runs` wrk runs (this machine varies by ±20 %). Prints a markdown table with requests/s,
- * p50, p99, the server's CPU ms per request (user + system time of the target's whole process group over the run,
- * divided by the requests served), non-2xx/3xx and socket errors, and ours/peer ratios.
- * Needs wrk, /usr/bin/python3 with fastapi + uvicorn (Debian python3-fastapi python3-uvicorn); skips what is missing.
+ * Each cell is the median of `--runs` runs of one client (this machine varies by ±20 %). Prints a markdown table with
+ * requests/s, p50, p99, the slowest response, the server's CPU ms per request (user + system time of the target's
+ * whole process group over the run, divided by the requests served), non-2xx/3xx and socket errors, and ours/peer
+ * ratios against the peer measured by the same client.
+ * Needs autocannon (a pinned dev dependency), wrk, and /usr/bin/python3 with fastapi + uvicorn (Debian wrk
+ * python3-fastapi python3-uvicorn); skips what is missing.
  * Bounded: every child has a time limit, the whole run has a deadline, and every child is killed at the end.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -60,13 +63,30 @@ if (!["ram", "disk"].includes(STORAGE)) {
   process.exit(2);
 }
 /**
- * Where wrk sends the load under Miniflare: `direct` (the default since 2026-12-05), the Worker's own socket
+ * Where the clients send the load under Miniflare: `direct` (the default since 2026-12-05), the Worker's own socket
  * (`unsafeDirectSockets`), as requests reach a Worker at the edge; or `entry`, Miniflare's entry socket, as before: its
  * entry Worker re-creates every request and response on workerd's one thread, to add the `cf` object, pretty error pages
  * and request logs (the constant-JSON floor answers about 6,000 GETs/s through it and 16,000–20,000 directly on this
  * machine). wrangler dev is always `entry`.
  */
 const SOCKET = opt("--socket", "direct");
+/**
+ * The load clients, each run against every target in turn (`--clients`, default both). They agree on requests per
+ * second and disagree on the tail, because they count it differently:
+ * - `autocannon` (8.0.0, one Node process, one request in flight per connection) records each response's latency as
+ *   it happened: what these 16 or 64 callers waited.
+ * - `wrk` (one thread) corrects its histogram for coordinated omission before it reports: for every response slower
+ *   than twice the run's mean interval per connection (about the mean latency), it adds synthetic samples at that
+ *   latency minus one, two, three… intervals, standing for the requests an open-loop caller would have sent meanwhile
+ *   (wrk.c, `stats_correct`). One 150 ms stall at a 10 ms mean thus counts as 14 samples, so a server with rare long
+ *   stalls shows a far higher p99 under wrk than the same run's callers saw.
+ */
+const CLIENTS = opt("--clients", "autocannon,wrk").split(",");
+if (!CLIENTS.length || CLIENTS.some((c) => !["wrk", "autocannon"].includes(c))) {
+  console.error(`bench/api: --clients takes autocannon, wrk or both (comma-separated), not ${CLIENTS.join(",")}`);
+  process.exit(2);
+}
+const AUTOCANNON = process.env.AUTOCANNON_BIN ?? path.join(root, "node_modules/autocannon/autocannon.js");
 if (!["entry", "direct"].includes(SOCKET)) {
   console.error(`bench/api: --socket must be entry or direct, not ${SOCKET}`);
   process.exit(2);
@@ -77,7 +97,7 @@ const storageDir = STORAGE === "ram" ? await mkdtemp("/dev/shm/edge-kyc-bench-ap
 const storageEnv = STORAGE === "ram" ? { TMPDIR: storageDir } : {};
 const miniflareEnv = { ...process.env, ...storageEnv };
 if (STORAGE === "ram") process.on("exit", () => rmSync(storageDir, { recursive: true, force: true }));
-const DEADLINE_SECONDS = 900;
+const DEADLINE_SECONDS = 900 * CLIENTS.length;
 const wranglerEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
 function canWrite(dir) {
@@ -246,6 +266,31 @@ const median = (xs) => {
 };
 
 // ---------- load ----------
+/** One timed run with the given client: wrk, or autocannon in its own Node process. */
+const load = (client, ...a) => (client === "autocannon" ? autocannon(...a) : wrk(...a));
+
+async function autocannon(url, { method, key, body }, connections, seconds) {
+  const argv = [AUTOCANNON, "-c", String(connections), "-d", String(seconds), "-t", "5", "-m", method, "-H", `X-API-Key=${key}`, "-j"];
+  if (body) argv.push("-H", "Content-Type=application/json", "-b", body);
+  argv.push(url);
+  const r = await run(process.execPath, argv, {}, (seconds + 30) * 1000);
+  let s;
+  try {
+    s = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`autocannon failed (code ${r.code} ${r.signal ?? ""}): ${r.stderr || r.stdout}`);
+  }
+  return {
+    rps: s.requests.total / s.duration,
+    p50: s.latency.p50,
+    p99: s.latency.p99,
+    max: s.latency.max,
+    non2xx: s.non2xx,
+    errors: s.errors,
+    requests: s.requests.total,
+  };
+}
+
 async function wrk(url, { method, key, body }, connections, seconds) {
   const env = { ...process.env, BENCH_METHOD: method, BENCH_KEY: key, BENCH_BODY: body ?? "" };
   const r = await run(
@@ -261,6 +306,7 @@ async function wrk(url, { method, key, body }, connections, seconds) {
     rps: s.requests / (s.duration_us / 1e6),
     p50: s.p50_us / 1000,
     p99: s.p99_us / 1000,
+    max: s.max_us / 1000,
     non2xx: s.non2xx3xx,
     errors: s.connect + s.read + s.write + s.timeout,
     requests: s.requests,
@@ -278,28 +324,32 @@ async function measure(target, base, key, verificationId, rows, pgid, only = nul
     await call(r.url, init, r.expect, `${target} ${r.route}`);
   }
   for (const r of routes) {
-    await wrk(r.url, { method: r.method, key, body: r.body }, CONNECTIONS[0], WARMUP_SECONDS);
-    for (const c of CONNECTIONS) {
-      const runs = [];
-      for (let i = 0; i < RUNS; i++) {
-        const cpuBefore = pgid ? await groupCpuMs(pgid) : null;
-        const m = await wrk(r.url, { method: r.method, key, body: r.body }, c, DURATION);
-        m.cpuMsPerRequest = cpuBefore === null ? null : ((await groupCpuMs(pgid)) - cpuBefore) / Math.max(1, m.requests);
-        console.error(`  ${target} | ${r.route} | c=${c} run ${i + 1}/${RUNS}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, CPU ${m.cpuMsPerRequest?.toFixed(2) ?? "—"} ms/req, non-2xx ${m.non2xx}, errors ${m.errors}`);
-        runs.push(m);
+    await load(CLIENTS[0], r.url, { method: r.method, key, body: r.body }, CONNECTIONS[0], WARMUP_SECONDS);
+    for (const client of CLIENTS) {
+      for (const c of CONNECTIONS) {
+        const runs = [];
+        for (let i = 0; i < RUNS; i++) {
+          const cpuBefore = pgid ? await groupCpuMs(pgid) : null;
+          const m = await load(client, r.url, { method: r.method, key, body: r.body }, c, DURATION);
+          m.cpuMsPerRequest = cpuBefore === null ? null : ((await groupCpuMs(pgid)) - cpuBefore) / Math.max(1, m.requests);
+          console.error(`  ${target} | ${r.route} | ${client} c=${c} run ${i + 1}/${RUNS}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, max ${m.max.toFixed(0)} ms, CPU ${m.cpuMsPerRequest?.toFixed(2) ?? "—"} ms/req, non-2xx ${m.non2xx}, errors ${m.errors}`);
+          runs.push(m);
+        }
+        const med = (k) => median(runs.map((m) => m[k]).filter((v) => v !== null));
+        rows.push({
+          target,
+          route: r.route,
+          client,
+          connections: c,
+          rps: med("rps"),
+          p50: med("p50"),
+          p99: med("p99"),
+          max: med("max"),
+          cpu: runs.some((m) => m.cpuMsPerRequest === null) ? null : med("cpuMsPerRequest"),
+          non2xx: runs.reduce((a, m) => a + m.non2xx, 0),
+          errors: runs.reduce((a, m) => a + m.errors, 0),
+        });
       }
-      const med = (k) => median(runs.map((m) => m[k]).filter((v) => v !== null));
-      rows.push({
-        target,
-        route: r.route,
-        connections: c,
-        rps: med("rps"),
-        p50: med("p50"),
-        p99: med("p99"),
-        cpu: runs.some((m) => m.cpuMsPerRequest === null) ? null : med("cpuMsPerRequest"),
-        non2xx: runs.reduce((a, m) => a + m.non2xx, 0),
-        errors: runs.reduce((a, m) => a + m.errors, 0),
-      });
     }
   }
 }
@@ -448,9 +498,14 @@ async function wranglerDevTarget(rows) {
 }
 
 // ---------- main ----------
-if (spawnSync("wrk", ["-v"], { encoding: "utf8" }).error) {
-  console.log("bench/api: wrk not found — skipping (install with: apt-get update && apt-get install -y wrk).");
-  process.exit(0);
+if (CLIENTS.includes("wrk") && spawnSync("wrk", ["-v"], { encoding: "utf8" }).error) {
+  console.log("bench/api: wrk not found — measuring with autocannon only (install wrk with: apt-get update && apt-get install -y wrk).");
+  CLIENTS.splice(CLIENTS.indexOf("wrk"), 1);
+  if (!CLIENTS.length) process.exit(0);
+}
+if (CLIENTS.includes("autocannon") && !existsSync(AUTOCANNON)) {
+  console.error(`bench/api: autocannon not found at ${AUTOCANNON} — run npm ci`);
+  process.exit(1);
 }
 
 await mkdir(outDir, { recursive: true });
@@ -482,17 +537,19 @@ for (const [name, fn] of targets) {
 }
 
 const fmt = (v, d = 0) => (v === undefined || v === null || Number.isNaN(v) ? "—" : v.toFixed(d));
-const peerOf = (r) => rows.find((p) => p.target.startsWith("peer") && p.route === r.route && p.connections === r.connections);
+const peerOf = (r) => rows.find((p) => p.target.startsWith("peer") && p.route === r.route && p.client === r.client && p.connections === r.connections);
 const table = rows.map((r) => {
   const p = peerOf(r);
   const isPeer = r.target.startsWith("peer");
   return {
     target: r.target,
     route: r.route,
+    client: r.client,
     conns: r.connections,
     "req/s": fmt(r.rps),
     "p50 ms": fmt(r.p50, 2),
     "p99 ms": fmt(r.p99, 2),
+    "max ms": fmt(r.max, 0),
     "CPU ms/req": fmt(r.cpu, 2),
     "CPU ours/peer": isPeer ? "(baseline)" : p && r.cpu !== null && p.cpu ? fmt(r.cpu / p.cpu, 2) : "—",
     "non-2xx": r.non2xx,
@@ -502,7 +559,7 @@ const table = rows.map((r) => {
   };
 });
 
-console.log(`\nAPI benchmark — wrk ${THREADS} threads, each cell the median of ${RUNS} runs of ${DURATION} s (after a ${WARMUP_SECONDS} s warm-up per route), 127.0.0.1, targets run one after another on ${(await import("node:os")).cpus().length} cores; storage: ${STORAGE === "ram" ? "RAM (tmpfs, /dev/shm)" : "disk"} for every target; Miniflare targets loaded through ${SOCKET === "direct" ? "the Worker's own socket (--socket direct)" : "Miniflare's entry Worker (--socket entry)"}`);
+console.log(`\nAPI benchmark — clients: ${CLIENTS.map((c) => (c === "wrk" ? `wrk (${THREADS} thread${THREADS > 1 ? "s" : ""}, p99 corrected for coordinated omission)` : "autocannon (latencies as measured)")).join(" and ")}, each cell the median of ${RUNS} runs of ${DURATION} s (after a ${WARMUP_SECONDS} s warm-up per route), 127.0.0.1, targets run one after another on ${(await import("node:os")).cpus().length} cores; storage: ${STORAGE === "ram" ? "RAM (tmpfs, /dev/shm)" : "disk"} for every target; Miniflare targets loaded through ${SOCKET === "direct" ? "the Worker's own socket (--socket direct)" : "Miniflare's entry Worker (--socket entry)"}`);
 if (table.length) {
   const cols = Object.keys(table[0]);
   const width = cols.map((c) => Math.max(c.length, ...table.map((r) => String(r[c]).length)));
@@ -511,12 +568,12 @@ if (table.length) {
   console.log(`|${width.map((w) => "-".repeat(w + 2)).join("|")}|`);
   for (const r of table) console.log(line(cols.map((c) => r[c])));
   console.log(
-    "non-2xx = wrk's non-2xx/3xx responses (summed over the runs); sock err = connect + read + write + timeout errors; CPU = user + system time of the server's process group per request served. Ratios: > 1 for req/s and < 1 for p99 and CPU favour ours.",
+    "non-2xx = non-2xx/3xx responses (summed over the runs); sock err = connect + read + write + timeout errors; CPU = user + system time of the server's process group per request served. Ratios: > 1 for req/s and < 1 for p99 and CPU favour ours.",
   );
   // Ours against the Worker that makes only our GET's storage round trips, in the same Miniflare.
   for (const r of rows.filter((x) => x.target.startsWith("ours: built") && x.route.startsWith("GET"))) {
-    const f = rows.find((x) => x.target.startsWith("floor: GET's") && x.route === r.route && x.connections === r.connections);
-    if (f) console.log(`GET at ${r.connections} connections against the storage floor: ${fmt(r.rps / f.rps, 2)}× its req/s; p99 ${fmt(r.p99, 1)} ms against its ${fmt(f.p99, 1)} ms.`);
+    const f = rows.find((x) => x.target.startsWith("floor: GET's") && x.route === r.route && x.client === r.client && x.connections === r.connections);
+    if (f) console.log(`GET with ${r.client} at ${r.connections} connections against the storage floor: ${fmt(r.rps / f.rps, 2)}× its req/s; p99 ${fmt(r.p99, 1)} ms against its ${fmt(f.p99, 1)} ms.`);
   }
 }
 if (failures.length) {
