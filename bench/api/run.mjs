@@ -82,11 +82,19 @@ const SOCKET = opt("--socket", "direct");
  *   stalls shows a far higher p99 under wrk than the same run's callers saw.
  */
 const CLIENTS = opt("--clients", "autocannon,wrk").split(",");
+/**
+ * Tenants per target (`--tenants`, default 4), each with its own API key and verification; every connection sends
+ * their requests in turn. One tenant's keys together may send at most 100,000 requests a minute (the API's highest
+ * per-key limit, and the tenant's bucket follows its highest key): about 1,667 a second, which our GET now passes
+ * under this load, so with one tenant the runs would measure our 429s. The peer is seeded the same way (it has no
+ * limits) so both clients send the same pattern to every target.
+ */
+const TENANTS = Math.max(1, Number(opt("--tenants", "4")));
 if (!CLIENTS.length || CLIENTS.some((c) => !["wrk", "autocannon"].includes(c))) {
   console.error(`bench/api: --clients takes autocannon, wrk or both (comma-separated), not ${CLIENTS.join(",")}`);
   process.exit(2);
 }
-const AUTOCANNON = process.env.AUTOCANNON_BIN ?? path.join(root, "node_modules/autocannon/autocannon.js");
+const AUTOCANNON = path.join(root, "node_modules/autocannon/package.json");
 if (!["entry", "direct"].includes(SOCKET)) {
   console.error(`bench/api: --socket must be entry or direct, not ${SOCKET}`);
   process.exit(2);
@@ -266,14 +274,16 @@ const median = (xs) => {
 };
 
 // ---------- load ----------
-/** One timed run with the given client: wrk, or autocannon in its own Node process. */
+/**
+ * One timed run with the given client: wrk, or autocannon in its own Node process. `reqs` are the requests to send,
+ * one per tenant ({ path, key }), all to the same origin with the same method and body; every connection sends them in
+ * turn, so each tenant gets an equal share of the load.
+ */
 const load = (client, ...a) => (client === "autocannon" ? autocannon(...a) : wrk(...a));
 
-async function autocannon(url, { method, key, body }, connections, seconds) {
-  const argv = [AUTOCANNON, "-c", String(connections), "-d", String(seconds), "-t", "5", "-m", method, "-H", `X-API-Key=${key}`, "-j"];
-  if (body) argv.push("-H", "Content-Type=application/json", "-b", body);
-  argv.push(url);
-  const r = await run(process.execPath, argv, {}, (seconds + 30) * 1000);
+async function autocannon(origin, { method, body, reqs }, connections, seconds) {
+  const spec = { origin, method, body: body ?? null, reqs, connections, seconds };
+  const r = await run(process.execPath, [path.join(here, "autocannon.mjs"), JSON.stringify(spec)], {}, (seconds + 30) * 1000);
   let s;
   try {
     s = JSON.parse(r.stdout);
@@ -291,11 +301,17 @@ async function autocannon(url, { method, key, body }, connections, seconds) {
   };
 }
 
-async function wrk(url, { method, key, body }, connections, seconds) {
-  const env = { ...process.env, BENCH_METHOD: method, BENCH_KEY: key, BENCH_BODY: body ?? "" };
+async function wrk(origin, { method, body, reqs }, connections, seconds) {
+  const env = {
+    ...process.env,
+    BENCH_METHOD: method,
+    BENCH_BODY: body ?? "",
+    BENCH_PATHS: reqs.map((q) => q.path).join(" "),
+    BENCH_KEYS: reqs.map((q) => q.key).join(" "),
+  };
   const r = await run(
     "wrk",
-    ["-t", String(THREADS), "-c", String(connections), "-d", `${seconds}s`, "--timeout", "5s", "--latency", "-s", path.join(here, "wrk.lua"), url],
+    ["-t", String(THREADS), "-c", String(connections), "-d", `${seconds}s`, "--timeout", "5s", "--latency", "-s", path.join(here, "wrk.lua"), origin],
     { env },
     (seconds + 30) * 1000,
   );
@@ -313,24 +329,30 @@ async function wrk(url, { method, key, body }, connections, seconds) {
   };
 }
 
-/** Sanity check (one request each, expected status), warm-up, then every route × connection count, `RUNS` times each. */
-async function measure(target, base, key, verificationId, rows, pgid, only = null) {
+/**
+ * Sanity check (one request per tenant and route, expected status), warm-up, then every route × client × connection
+ * count, `RUNS` times each. `tenants` is [{ key, verificationId }], one per seeded tenant.
+ */
+async function measure(target, base, tenants, rows, pgid, only = null) {
   const routes = [
-    { route: "GET /v1/verifications/{id}", url: `${base}/v1/verifications/${verificationId}`, method: "GET", expect: 200 },
-    { route: "POST /v1/verifications", url: `${base}/v1/verifications`, method: "POST", body: CREATE_BODY, expect: 201 },
+    { route: "GET /v1/verifications/{id}", method: "GET", expect: 200, path: (t) => `/v1/verifications/${t.verificationId}` },
+    { route: "POST /v1/verifications", method: "POST", body: CREATE_BODY, expect: 201, path: () => "/v1/verifications" },
   ].filter((r) => !only || only.includes(r.method));
   for (const r of routes) {
-    const init = { method: r.method, headers: { "X-API-Key": key, ...(r.body ? { "Content-Type": "application/json" } : {}) }, body: r.body };
-    await call(r.url, init, r.expect, `${target} ${r.route}`);
+    for (const t of tenants) {
+      const init = { method: r.method, headers: { "X-API-Key": t.key, ...(r.body ? { "Content-Type": "application/json" } : {}) }, body: r.body };
+      await call(`${base}${r.path(t)}`, init, r.expect, `${target} ${r.route}`);
+    }
   }
   for (const r of routes) {
-    await load(CLIENTS[0], r.url, { method: r.method, key, body: r.body }, CONNECTIONS[0], WARMUP_SECONDS);
+    const spec = { method: r.method, body: r.body, reqs: tenants.map((t) => ({ path: r.path(t), key: t.key })) };
+    await load(CLIENTS[0], base, spec, CONNECTIONS[0], WARMUP_SECONDS);
     for (const client of CLIENTS) {
       for (const c of CONNECTIONS) {
         const runs = [];
         for (let i = 0; i < RUNS; i++) {
           const cpuBefore = pgid ? await groupCpuMs(pgid) : null;
-          const m = await load(client, r.url, { method: r.method, key, body: r.body }, c, DURATION);
+          const m = await load(client, base, spec, c, DURATION);
           m.cpuMsPerRequest = cpuBefore === null ? null : ((await groupCpuMs(pgid)) - cpuBefore) / Math.max(1, m.requests);
           console.error(`  ${target} | ${r.route} | ${client} c=${c} run ${i + 1}/${RUNS}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, max ${m.max.toFixed(0)} ms, CPU ${m.cpuMsPerRequest?.toFixed(2) ?? "—"} ms/req, non-2xx ${m.non2xx}, errors ${m.errors}`);
           runs.push(m);
@@ -373,9 +395,13 @@ async function peerTarget(rows) {
   const db = path.join(storageDir, "peer.db");
   for (const f of [db, `${db}-wal`, `${db}-shm`]) await rm(f, { force: true });
   const env = { ...process.env, PEER_DB: db };
-  const seeded = await run("/usr/bin/python3", ["app.py", "seed"], { cwd: peerDir, env }, 30000);
-  const [key, vid] = seeded.stdout.trim().split(/\s+/);
-  if (seeded.code !== 0 || !key || !vid) throw new Error(`peer seed failed: ${seeded.stderr || seeded.stdout}`);
+  const tenants = [];
+  for (let i = 0; i < TENANTS; i++) {
+    const seeded = await run("/usr/bin/python3", ["app.py", "seed"], { cwd: peerDir, env }, 30000);
+    const [key, verificationId] = seeded.stdout.trim().split(/\s+/);
+    if (seeded.code !== 0 || !key || !verificationId) throw new Error(`peer seed failed: ${seeded.stderr || seeded.stdout}`);
+    tenants.push({ key, verificationId });
+  }
   const port = 8899;
   const server = start("/usr/bin/python3", ["-m", "uvicorn", "app:app", "--port", String(port)], { cwd: peerDir, env });
   server.stdout.resume();
@@ -385,20 +411,29 @@ async function peerTarget(rows) {
     await waitForHttp(`http://127.0.0.1:${port}/docs`, 30000, label, server).catch((e) => {
       throw new Error(`${e.message}\n${serverErr}`);
     });
-    await measure(label, `http://127.0.0.1:${port}`, key, vid, rows, server.pid);
+    await measure(label, `http://127.0.0.1:${port}`, tenants, rows, server.pid);
   } finally {
     await stopChild(server);
   }
 }
 
-/** Seeds a tenant, an admin, an API key and one verification through the real API. */
+/** The floors ignore the key and the id; they get as many (identical) requests per turn as the other targets. */
+const floorTenants = Array.from({ length: TENANTS }, () => ({ key: "unused", verificationId: "ver_floor" }));
+
+/** Seeds `TENANTS` tenants, each with an admin, an API key and one verification, through the real API. */
 async function seedOurs(base) {
+  const tenants = [];
+  for (let i = 0; i < TENANTS; i++) tenants.push(await seedTenant(base, i));
+  return tenants;
+}
+
+async function seedTenant(base, i) {
   const reg = await call(
     `${base}/v1/auth/register`,
     {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ email: `bench-${Date.now()}@bench.example.com`, password: "Zq8!bench-pass-771", name: "Bench Admin", tenant_name: "Bench Tenant" }),
+      body: JSON.stringify({ email: `bench-${Date.now()}-${i}@bench.example.com`, password: "Zq8!bench-pass-771", name: "Bench Admin", tenant_name: `Bench Tenant ${i + 1}` }),
     },
     201,
     "register",
@@ -435,8 +470,7 @@ async function miniflareTarget(rows) {
   const server = await startMiniflare();
   try {
     const [, base] = await waitForLine(server, /^READY (\S+)$/m, 90000, label);
-    const { key, verificationId } = await seedOurs(base);
-    await measure(label, base, key, verificationId, rows, server.pid);
+    await measure(label, base, await seedOurs(base), rows, server.pid);
   } finally {
     await stopChild(server);
   }
@@ -447,7 +481,7 @@ async function floorTarget(rows) {
   const server = await startMiniflare({ FLOOR: "1" });
   try {
     const [, base] = await waitForLine(server, /^READY (\S+)$/m, 90000, label);
-    await measure(label, base, "unused", "ver_floor", rows, server.pid);
+    await measure(label, base, floorTenants, rows, server.pid);
   } finally {
     await stopChild(server);
   }
@@ -459,7 +493,7 @@ async function storageFloorTarget(rows) {
   const server = await startMiniflare({ FLOOR: "storage" });
   try {
     const [, base] = await waitForLine(server, /^READY (\S+)$/m, 90000, label);
-    await measure(label, base, "unused", "ver_floor", rows, server.pid, ["GET"]);
+    await measure(label, base, floorTenants, rows, server.pid, ["GET"]);
   } finally {
     await stopChild(server);
   }
@@ -489,8 +523,7 @@ async function wranglerDevTarget(rows) {
     await waitForHttp(`${base}/health`, 120000, label, server).catch((e) => {
       throw new Error(`${e.message}\n${serverErr}`);
     });
-    const { key, verificationId } = await seedOurs(base);
-    await measure(label, base, key, verificationId, rows, server.pid);
+    await measure(label, base, await seedOurs(base), rows, server.pid);
   } finally {
     await stopChild(server);
     await rm(envFile, { force: true });
