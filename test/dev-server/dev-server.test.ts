@@ -3,8 +3,8 @@
  * and the face engine, which the vitest pool (no proxy, no cron) does not show. One throwaway server with a
  * lowered STUCK_AFTER_SECONDS, a tenant seeded through the API, crons fired on their schedule as under
  * `npm run dev`:
- *  - a verification whose queue message was lost (server killed right after the submit; Miniflare keeps
- *    queue messages in memory, D1 on disk) is re-enqueued by the sweeper and decided;
+ *  - a verification whose queue message was lost (server killed right after the submit, before or during its
+ *    pipeline; Miniflare keeps queue messages in memory, D1 on disk) is re-enqueued by the sweeper and decided;
  *  - three waves of ten live verifications with real face images each reach a final state;
  *  - the MRZ of a photographed passport is read by the OCR model the server put in its local R2 bucket.
  */
@@ -38,7 +38,8 @@ beforeAll(async () => {
     ({ liveKey } = await dev.registerTenant(first.base));
     lostId = await dev.createVerification(first.base, liveKey);
   } finally {
-    // A crash right after the 202: the job was queued (in memory) but never delivered (batch timeout 1 s).
+    // A crash right after the 202: the job was queued (in memory) and lost with the process. On a slow machine the
+    // consumer may already have taken it (batch timeout 1 s), and the crash then comes mid-pipeline instead.
     await first.stop({ keep: true, signal: "SIGKILL" });
   }
   const restarted: Server = await dev.startLocalServer({ vars, log, crons: true, reuse: { dir: first.dir } });
@@ -79,7 +80,9 @@ describe("npm run dev (wrangler dev --local)", () => {
 
   it("re-enqueues a verification whose queue message was lost, through the sweeper cron, and decides it", async () => {
     const s = server as Server;
-    expect(lostStatusAfterRestart).toBe("submitted");
+    // What a crash leaves: still `submitted` (the message was lost before delivery) or `processing` (lost with the
+    // isolate that was running it); either way not final, and only the sweeper can finish it.
+    expect(["submitted", "processing"]).toContain(lostStatusAfterRestart);
     // STUCK_AFTER_SECONDS plus the wait for the next minute's cron, plus the pipeline.
     const statuses: Map<string, string> = await dev.waitFinal(s.base, liveKey, [lostId], { ms: (STUCK_AFTER_SECONDS + 60 + 30) * 1000 });
     expect(FINAL).toContain(statuses.get(lostId));
