@@ -465,39 +465,27 @@ async function startMiniflare(extraEnv = {}) {
   return start(process.execPath, [path.join(here, "miniflare-server.mjs"), outDir, String(port), String(DEADLINE_SECONDS)], { cwd: root, env });
 }
 
-async function miniflareTarget(rows) {
-  const label = "ours: built worker under Miniflare";
-  const server = await startMiniflare();
+/**
+ * One target under bench/api/miniflare-server.mjs: starts it (`env` picks ours or a floor), seeds it through `tenants`
+ * (called with its address), measures it (`only`: the methods to load, all when null), and stops it.
+ */
+async function miniflareServed(rows, label, env, tenants, only = null) {
+  const server = await startMiniflare(env);
   try {
     const [, base] = await waitForLine(server, /^READY (\S+)$/m, 90000, label);
-    await measure(label, base, await seedOurs(base), rows, server.pid);
+    await measure(label, base, await tenants(base), rows, server.pid, only);
   } finally {
     await stopChild(server);
   }
 }
 
-async function floorTarget(rows) {
-  const label = "floor: constant-JSON Worker, same Miniflare";
-  const server = await startMiniflare({ FLOOR: "1" });
-  try {
-    const [, base] = await waitForLine(server, /^READY (\S+)$/m, 90000, label);
-    await measure(label, base, floorTenants, rows, server.pid);
-  } finally {
-    await stopChild(server);
-  }
-}
+const miniflareTarget = (rows) => miniflareServed(rows, "ours: built worker under Miniflare", {}, seedOurs);
+
+const floorTarget = (rows) => miniflareServed(rows, "floor: constant-JSON Worker, same Miniflare", { FLOOR: "1" }, async () => floorTenants);
 
 /** GET only: the floor makes our GET's storage round trips (one Durable Object call, one D1 statement), not our POST's. */
-async function storageFloorTarget(rows) {
-  const label = "floor: GET's DO + D1 trips only, same Miniflare";
-  const server = await startMiniflare({ FLOOR: "storage" });
-  try {
-    const [, base] = await waitForLine(server, /^READY (\S+)$/m, 90000, label);
-    await measure(label, base, floorTenants, rows, server.pid, ["GET"]);
-  } finally {
-    await stopChild(server);
-  }
-}
+const storageFloorTarget = (rows) =>
+  miniflareServed(rows, "floor: GET's DO + D1 trips only, same Miniflare", { FLOOR: "storage" }, async () => floorTenants, ["GET"]);
 
 async function wranglerDevTarget(rows) {
   const label = "ours: wrangler dev --local (proxy in front)";
