@@ -301,7 +301,12 @@ export const outbox = sqliteTable(
     publishedAt: integer("published_at"),
     attempts: integer("attempts").notNull().default(0),
   },
-  (t) => [index("outbox_unpublished_idx").on(t.publishedAt, t.createdAt), index("outbox_tenant_idx").on(t.tenantId, t.id)],
+  (t) => [
+    index("outbox_unpublished_idx").on(t.publishedAt, t.createdAt),
+    index("outbox_tenant_idx").on(t.tenantId, t.id),
+    // A request publishing its verification's rows (and the creation row carried along with seq 1) reads by this.
+    index("outbox_verification_idx").on(t.verificationId, t.publishedAt),
+  ],
 );
 
 /** Face embeddings of verified applicants for 1:N duplicate search (encrypted; deleted on erasure). */

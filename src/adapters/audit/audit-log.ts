@@ -7,7 +7,6 @@
 import { auditEvents } from "../../db/schema";
 import type { Db } from "../../db/client";
 import type { TenantCrypto } from "../../lib/crypto";
-import { coalescing } from "../../lib/coalesce";
 import { log } from "../../lib/log";
 import type { TokenService } from "../../identity/tokens";
 import { buildPendingRow } from "../../audit/pending";
@@ -29,12 +28,14 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   const store = d1ChainStore(deps.d1);
   const signer = tokenSigner(deps.tokens);
 
-  const sealNow = async (tenantId: string) => {
+  // Every audited request asks the tenant's chain object itself, after its commit. Concurrent calls share seals inside
+  // the object (durable-objects/audit-chain.ts), so N requests still cost a few seals. They must not share one call
+  // from this isolate: a promise started by one request and continued by another makes its I/O fail in workerd
+  // ("Cannot perform I/O on behalf of a different request"), which under sustained load left a third of the seals to
+  // the cron (bench/api, 2026-12-05).
+  const seal = async (tenantId: string) => {
     await deps.chains.get(deps.chains.idFromName(tenantId)).seal();
   };
-  // Under load every audited request asks for a seal after its commit, and one chain object call seals every row
-  // pending at that moment: N concurrent requests share two calls instead of making N (src/lib/coalesce.ts).
-  const seal = coalescing((tenantId: string) => sealNow(tenantId));
   const sealQuietly = async (tenantId: string, why: string) => {
     try {
       await seal(tenantId);

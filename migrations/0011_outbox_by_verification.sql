@@ -1,0 +1,1 @@
+CREATE INDEX `outbox_verification_idx` ON `outbox` (`verification_id`,`published_at`);
