@@ -50,7 +50,9 @@ export function d1Outbox(db: Db, events: StatusEvents, clock: Clock, openFanOut:
    * (read, mark), not three.
    */
   async function publishRows(where: SQL | undefined): Promise<{ published: number; failed: number }> {
-    const unpublished = and(isNull(outbox.publishedAt), where);
+    // Scoped to verifications, the unary `+` keeps SQLite off `outbox_unpublished_idx` (which it prefers for the ORDER BY)
+    // and on `outbox_verification_idx`: with a backlog of 10,000 unpublished rows, 0.9 ms against 0.01 ms per read.
+    const unpublished = where ? and(sql`+${outbox.publishedAt} IS NULL`, where) : isNull(outbox.publishedAt);
     const [rows, endpoints] = await db.batch([
       db.select().from(outbox).where(unpublished).orderBy(asc(outbox.createdAt), asc(outbox.seq), asc(outbox.id)).limit(PAGE),
       enabledEndpoints(db, inArray(webhookEndpoints.tenantId, db.selectDistinct({ tenantId: outbox.tenantId }).from(outbox).where(unpublished))),
