@@ -7,19 +7,11 @@
  * src/lib/coalesce.ts, shares no promise at all: I/O continued from another request's promise also fails outright.)
  */
 
-/** Thrown to a caller whose wait ran out; the work it waited for may still finish, or may never. */
-export class WaitTimeoutError extends Error {
-  constructor(what: string, ms: number) {
-    super(`${what} did not settle within ${Math.round(ms)} ms`);
-    this.name = "WaitTimeoutError";
-  }
-}
-
 /**
  * Settles as `promise` does, or rejects with `onTimeout()` once `ms` have passed (never, for an infinite `ms`).
  *
  * @example
- * await waitAtMost(turn, 120_000, () => new WaitTimeoutError("the image gate's turn", 120_000));
+ * await waitAtMost(granted, maxWaitMs, () => new GateBusyError(now() - started)); // src/lib/gate.ts
  */
 export function waitAtMost<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   if (!Number.isFinite(ms)) return promise;

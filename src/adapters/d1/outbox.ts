@@ -15,8 +15,8 @@ import type { SQL } from "drizzle-orm";
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { runBatch } from "../../db/batch";
-import { batching } from "../../lib/coalesce";
 import { outbox, webhookEndpoints } from "../../db/schema";
+import { batching } from "../../lib/coalesce";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/log";
 import type { Clock, Outbox, StatusEvent, StatusEvents } from "../../ports";
@@ -98,8 +98,7 @@ export function d1Outbox(db: Db, events: StatusEvents, clock: Clock, openFanOut:
 
   // Every request that commits an event publishes its verification's rows after responding; concurrent ones in this
   // isolate are batched (src/lib/coalesce.ts: the first caller runs the rounds in its own request, the others wait for
-  // theirs without sharing a promise), so N of them cost about two runs of two D1 round trips each, not N. The rows are
-  // read by `outbox_verification_idx`: by the unpublished index they took a scan of every unpublished row.
+  // theirs without sharing a promise), so N of them cost about two runs of two D1 round trips each, not N.
   const flushVerifications = batching(async (ids: string[]) => {
     const total = { published: 0, failed: 0 };
     for (const part of chunks(ids)) {
