@@ -9,6 +9,11 @@
  * can lose at most that last second of counting. Writing every take through cost more than the rest of the call
  * under Miniflare, and in production each bucket write is a billed row written: two per API request.
  *
+ * A bucket's size is the highest limit any caller declared for it within its window, not the calling caller's: the
+ * tenant-wide bucket is asked for by keys of different limits and by users, and sizing it per call clipped its tokens
+ * to the smaller size whenever a smaller caller came by (a console user's click left a 100,000/min key 3,000 tokens).
+ * A larger declaration that stops arriving lapses after one window, and the bucket shrinks back.
+ *
  * A tenant's object also knows which of the tenant's API keys were revoked (`revoke`), and `takeAll` with the calling
  * key refuses a revoked key before taking anything. Isolates cache a key's immutable facts (tenant, scopes, mode,
  * limit) after one D1 read, so this check — in the call every request makes anyway — is what makes a revocation
@@ -60,6 +65,21 @@ export function takeTokens(
   return { updates: new Map(steps.map((s) => [s.name, s.state])), result: { ...tightest.result, bucket: tightest.name } };
 }
 
+type Declared = { limit: number; atMs: number };
+
+/**
+ * The limit each request's bucket is counted at: the highest declared for that bucket within its window (`declared`,
+ * updated in place), so callers of different limits sharing a bucket see one size. Exported for unit tests.
+ */
+export function declaredLimits(declared: Map<string, Declared>, requests: BucketRequest[], nowMs: number): BucketRequest[] {
+  return requests.map((r) => {
+    const held = declared.get(r.name);
+    if (held && held.limit > r.limit && nowMs - held.atMs < (r.windowMs ?? 60_000)) return { ...r, limit: held.limit };
+    declared.set(r.name, { limit: r.limit, atMs: nowMs });
+    return r;
+  });
+}
+
 /** How long a changed bucket may live only in memory before the alarm writes it to storage. */
 export const FLUSH_AFTER_MS = 1_000;
 
@@ -68,6 +88,8 @@ export class RateLimiter extends DurableObject {
   private readonly dirty = new Set<string>();
   private flushScheduled = false;
   private readonly revoked: Set<string>;
+  /** Per bucket, the highest limit declared within its window (memory only: see `declaredLimits`). */
+  private readonly declared = new Map<string, Declared>();
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
@@ -102,12 +124,14 @@ export class RateLimiter extends DurableObject {
     if (credential !== undefined && this.revoked.has(credential)) {
       return { allowed: false, revoked: true, limit: 0, remaining: 0, resetSeconds: 0, retryAfterSeconds: 0 };
     }
+    const now = Date.now();
+    const sized = declaredLimits(this.declared, requests, now);
     const states = new Map<string, BucketState>();
-    for (const r of requests) {
+    for (const r of sized) {
       const state = this.bucket(r.name);
       if (state) states.set(r.name, state);
     }
-    const { updates, result } = takeTokens(states, requests, Date.now());
+    const { updates, result } = takeTokens(states, sized, now);
     for (const [name, state] of updates) {
       this.buckets.set(name, state);
       this.dirty.add(name);

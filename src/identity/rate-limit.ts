@@ -19,7 +19,10 @@ export const RATE_WINDOW_MS = 60_000;
 export const BUDGETS = {
   /** Each signed-in user. */
   user: 600,
-  /** Everything a tenant's keys and users send together (or the calling key's own limit when that is higher). */
+  /**
+   * Everything a tenant's keys and users send together, or more when one of its keys has a higher limit: the bucket
+   * is sized by the highest limit declared for it in the last minute (durable-objects/rate-limiter.ts).
+   */
   tenant: 3_000,
   /** Expensive routes, per caller (key or user). */
   expensiveCaller: 60,

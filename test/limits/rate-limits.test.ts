@@ -5,7 +5,7 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { RateLimiter, takeTokens } from "../../durable-objects/rate-limiter";
+import { RateLimiter, declaredLimits, takeTokens } from "../../durable-objects/rate-limiter";
 import { BUDGETS, callerBuckets, clientAddressKey } from "../../src/identity/rate-limit";
 import { call, expectErrorShape } from "../helpers/http";
 import { apiKeyHeader, bearer, createApiKey, createUserWithRole, registerTenant, uniqueEmail } from "../helpers/identity";
@@ -93,6 +93,29 @@ describe("the tenant-wide bucket", () => {
     // An object rebuilt from storage (as after eviction) sees the 1 token left, not a fresh bucket.
     const left = await runInDurableObject(stub, (_o, state) => new RateLimiter(state, env).takeAll([{ name: "tenant", limit: 4 }]));
     expect(left).toMatchObject({ allowed: true, remaining: 0 });
+  });
+
+  it("keeps its size when a smaller caller comes by: a console user's request does not cut a 100,000/min key's budget", async () => {
+    const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`test-tenant:${crypto.randomUUID()}`));
+    const bigKey = callerBuckets({ type: "api_key", tenantId: "t", keyId: "k", limit: 100_000 }, false);
+    const user = callerBuckets({ type: "user", tenantId: "t", userId: "u" }, false);
+    for (let i = 0; i < 3; i++) expect((await stub.takeAll(bigKey)).allowed).toBe(true);
+    expect(await stub.takeAll(user)).toMatchObject({ allowed: true, bucket: "user:u", remaining: BUDGETS.user - 1 });
+    // The tenant bucket still holds ~99,996 tokens (before, the user's call cut it to 3,000 and the key saw 2,998 left).
+    const next = await stub.takeAll(bigKey);
+    expect(next).toMatchObject({ allowed: true, limit: 100_000 });
+    expect(next.remaining).toBeGreaterThan(99_990);
+  });
+
+  it("sizes a bucket by the highest limit declared within its window, which lapses when its caller stops", () => {
+    const declared = new Map();
+    const size = (limit: number, nowMs: number) => declaredLimits(declared, [{ name: "tenant", limit, windowMs: 60_000 }], nowMs)[0].limit;
+    expect(size(100_000, 0)).toBe(100_000);
+    expect(size(3_000, 1_000)).toBe(100_000); // a smaller caller within the window
+    expect(size(100_000, 50_000)).toBe(100_000); // the larger caller again: its declaration is renewed
+    expect(size(3_000, 100_000)).toBe(100_000); // 50 s after the renewal
+    expect(size(3_000, 111_000)).toBe(3_000); // 61 s after it: lapsed
+    expect(size(3_000, 112_000)).toBe(3_000);
   });
 
   it("takes from every bucket or from none: a refusal by one bucket leaves the others untouched", () => {
