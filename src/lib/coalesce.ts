@@ -14,7 +14,8 @@
  * - a leader silent for longer than `waitMs` (its request ended or was cancelled mid-run) is presumed lost: a waiting
  *   caller takes its items over and becomes the leader. The work must be idempotent, as catch-up work is: a slow
  *   leader and its successor may overlap.
- * N concurrent callers cost about two runs, not N.
+ * N concurrent callers cost about two runs, not N. A round's outcome waits for its caller to pick it up; one nobody
+ * picked up within `waitMs` (its caller's request was cancelled while it waited) is dropped at the next round.
  *
  * @example
  * const flush = batching((ids: string[]) => publishRowsOf(ids));
@@ -33,11 +34,19 @@ export interface BatchingOptions {
   now?: () => number;
 }
 
-export function batching<T, R>(task: (items: T[]) => Promise<R>, { waitMs = SHARED_RUN_WAIT_MS, pollMs = POLL_MS, now = Date.now }: BatchingOptions = {}): (item: T) => Promise<R> {
+export interface Batched<T, R> {
+  (item: T): Promise<R>;
+  /** Outcomes run but not yet picked up by their callers (bounded: see the module comment). */
+  readonly unclaimed: number;
+}
+
+type Outcome<R> = ({ ok: true; value: R } | { ok: false; error: unknown }) & { at: number };
+
+export function batching<T, R>(task: (items: T[]) => Promise<R>, { waitMs = SHARED_RUN_WAIT_MS, pollMs = POLL_MS, now = Date.now }: BatchingOptions = {}): Batched<T, R> {
   /** Items waiting for the next round. */
   let waiting = new Set<T>();
   /** Outcome of the round that ran each item, until its caller picks it up. */
-  const outcomes = new Map<T, { ok: true; value: R } | { ok: false; error: unknown }>();
+  const outcomes = new Map<T, Outcome<R>>();
   /** The leader's token and when its current round started; null when no run is in flight. */
   let leader: { token: object; roundStartedAt: number } | null = null;
 
@@ -45,12 +54,14 @@ export function batching<T, R>(task: (items: T[]) => Promise<R>, { waitMs = SHAR
     while (waiting.size && leader?.token === token) {
       const items = [...waiting];
       waiting = new Set();
-      leader.roundStartedAt = now();
-      let outcome: { ok: true; value: R } | { ok: false; error: unknown };
+      const startedAt = (leader.roundStartedAt = now());
+      // A waiting caller looks every pollMs, so an outcome older than waitMs has no caller left to take it.
+      for (const [item, outcome] of outcomes) if (startedAt - outcome.at > waitMs) outcomes.delete(item);
+      let outcome: Outcome<R>;
       try {
-        outcome = { ok: true, value: await task(items) };
+        outcome = { ok: true, value: await task(items), at: now() };
       } catch (error) {
-        outcome = { ok: false, error };
+        outcome = { ok: false, error, at: now() };
       }
       for (const item of items) outcomes.set(item, outcome);
     }
@@ -66,7 +77,7 @@ export function batching<T, R>(task: (items: T[]) => Promise<R>, { waitMs = SHAR
     return outcome.value;
   };
 
-  return async (item) => {
+  const run = async (item: T): Promise<R> => {
     waiting.add(item);
     outcomes.delete(item);
     for (;;) {
@@ -81,4 +92,5 @@ export function batching<T, R>(task: (items: T[]) => Promise<R>, { waitMs = SHAR
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   };
+  return Object.defineProperty(run, "unclaimed", { get: () => outcomes.size }) as Batched<T, R>;
 }

@@ -4,7 +4,7 @@
  * leader is taken over. No promise passes between callers (workerd forbids it across requests), so waiting callers
  * poll on their own timers.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { batching } from "../../src/lib/coalesce";
 
 const deferred = () => {
@@ -73,5 +73,30 @@ describe("batching", () => {
     clock = 2000;
     expect(await waiting).toBe(1);
     expect(rounds).toEqual([["lost"], ["behind"]]);
+  });
+
+  it("drops an outcome its caller never came back for (its request was cancelled while it waited)", async () => {
+    vi.useFakeTimers(); // a waiting caller's poll timer never fires: the caller is gone
+    try {
+      let clock = 0;
+      const gate = deferred();
+      const run = batching(async (items: string[]) => {
+        if (items.includes("a")) await gate.promise;
+        return items.length;
+      }, { waitMs: 1000, now: () => clock });
+      const first = run("a");
+      void run("gone");
+      gate.resolve();
+      expect(await first).toBe(1);
+      expect(run.unclaimed).toBe(1); // "gone" was run in the leader's second round; nobody picked it up
+      clock = 500;
+      expect(await run("b")).toBe(1);
+      expect(run.unclaimed).toBe(1); // still within waitMs: its caller might yet look
+      clock = 5000;
+      expect(await run("c")).toBe(1);
+      expect(run.unclaimed).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
