@@ -11,7 +11,11 @@
  *
  * The gate is shared by the requests of an isolate, so no request awaits a promise another one created (in workerd
  * that wait can last for ever once the other request ends: src/lib/deadline.ts). Each waiter waits on a promise of
- * its own, with a timer of its own; the holder hands the turn over by resolving the next waiter's promise. A holder
+ * its own, with a timer of its own; the holder hands the turn over by resolving the next waiter's promise, and workerd
+ * runs that promise's continuations (the waiter's task and its I/O) in the waiter's own request, the one that created
+ * it (workerd's `handle_cross_request_promise_resolution`, whose `no_` opt-out marks it a default; had the waiter's
+ * request ended, they would be cancelled instead). So no I/O crosses requests here, unlike the shared runs that
+ * src/lib/coalesce.ts replaced, where one request's I/O was started from another's continuation. A holder
  * whose request died mid-task never releases: after `maxHoldMs` the next arrival takes the turn from it (logged).
  */
 import { log } from "./log";
