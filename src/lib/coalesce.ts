@@ -24,8 +24,13 @@
 
 /** How long a leader may go without finishing a round before a waiting caller takes over. */
 export const SHARED_RUN_WAIT_MS = 15_000;
-/** How often a waiting caller looks whether its item was run. */
-export const POLL_MS = 5;
+/**
+ * How often a waiting caller looks whether its item was run. The leader runs every waiting item whatever the callers
+ * do, so this only sets how long a caller's own request stays open after its item is done, and what the waiting costs:
+ * every look is a timer, and at 5 ms the looks of ~15 waiting callers cost POST a fifth of its throughput under
+ * Miniflare (medians of six 10 s runs on two fresh processes: 375 req/s against 465 at 50 ms, and 514 with callers not waiting at all).
+ */
+export const POLL_MS = 50;
 
 export interface BatchingOptions {
   /** See SHARED_RUN_WAIT_MS. */
