@@ -9,7 +9,6 @@ import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
 import type { Bindings } from "../env";
 import { loadConfig } from "../env";
 import { ApiError, errorBody, validationError } from "../lib/errors";
@@ -55,10 +54,28 @@ export function handleError(err: unknown, c: Context<AppEnv>) {
   return c.json(errorBody(apiError, requestIdValue), apiError.status);
 }
 
+/**
+ * What every response carries, after OWASP's REST Security Cheat Sheet: HSTS, no MIME sniffing, no framing, and
+ * `Cache-Control: no-store` unless the route chose its own (the API answers with personal data, which no shared or
+ * browser cache should keep). Hono's `secureHeaders` defaults, used here before, are for HTML documents
+ * (Cross-Origin-Opener-Policy, Origin-Agent-Cluster, X-XSS-Protection, X-DNS-Prefetch-Control, X-Download-Options…):
+ * the console, the capture page and the API reference set them on their own pages, with their Content-Security-Policy.
+ */
+const SECURITY_HEADERS = [
+  ["Strict-Transport-Security", "max-age=15552000; includeSubDomains"],
+  ["X-Content-Type-Options", "nosniff"],
+  ["X-Frame-Options", "DENY"],
+] as const;
+
 export function createApp() {
   const app = createRouter();
   app.use(requestId({ headerName: "X-Request-Id" }));
-  app.use(secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
+  app.use(async (c, next) => {
+    await next();
+    const headers = c.res.headers;
+    for (const [name, value] of SECURITY_HEADERS) headers.set(name, value);
+    if (!headers.has("Cache-Control")) headers.set("Cache-Control", "no-store");
+  });
   // One CORS middleware per configuration (the config is itself cached per bindings object).
   const corsFor = new WeakMap<object, MiddlewareHandler>();
   app.use(async (c, next) => {

@@ -25,6 +25,17 @@ describe("health", () => {
     const res = await call("/health");
     expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
     expect(res.headers.get("Strict-Transport-Security")).toBeTruthy();
+    expect(res.headers.get("X-Frame-Options")).toBe("DENY");
+  });
+
+  it("keeps API responses out of caches unless the route allows it: personal data is never stored by a browser or proxy", async () => {
+    const key = apiKeyHeader((await createApiKey((await registerTenant()).accessToken)).key);
+    for (const res of [await call("/v1/verifications?limit=1", { headers: key }), await call("/v1/verifications/ver_x", { headers: key })]) {
+      expect(res.headers.get("Cache-Control")).toBe("no-store");
+    }
+    const jwks = await call("/.well-known/jwks.json");
+    expect(jwks.status).toBe(200);
+    expect(jwks.headers.get("Cache-Control")).toBe("public, max-age=300");
   });
 
   it("keeps a client-sent X-Request-Id so callers can correlate logs", async () => {
