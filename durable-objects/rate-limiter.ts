@@ -25,6 +25,9 @@ import type { BucketRequest, RateLimitResult } from "../src/ports";
 
 export type { BucketRequest, RateLimitResult } from "../src/ports";
 
+/** A bucket's window when its request names none (`BucketRequest.windowMs`). */
+const DEFAULT_WINDOW_MS = 60_000;
+
 /** Pure token-bucket step, exported for unit tests. */
 export function takeToken(
   state: { tokens: number; updatedMs: number } | null,
@@ -55,7 +58,7 @@ export function takeTokens(
   requests: BucketRequest[],
   nowMs: number,
 ): { updates: Map<string, BucketState>; result: RateLimitResult } {
-  const steps = requests.map((r) => ({ name: r.name, ...takeToken(states.get(r.name) ?? null, r.limit, r.windowMs ?? 60_000, nowMs) }));
+  const steps = requests.map((r) => ({ name: r.name, ...takeToken(states.get(r.name) ?? null, r.limit, r.windowMs ?? DEFAULT_WINDOW_MS, nowMs) }));
   const refused = steps.filter((s) => !s.result.allowed);
   if (refused.length) {
     const worst = refused.reduce((a, b) => (b.result.retryAfterSeconds > a.result.retryAfterSeconds ? b : a));
@@ -74,7 +77,7 @@ type Declared = { limit: number; atMs: number };
 export function declaredLimits(declared: Map<string, Declared>, requests: BucketRequest[], nowMs: number): BucketRequest[] {
   return requests.map((r) => {
     const held = declared.get(r.name);
-    if (held && held.limit > r.limit && nowMs - held.atMs < (r.windowMs ?? 60_000)) return { ...r, limit: held.limit };
+    if (held && held.limit > r.limit && nowMs - held.atMs < (r.windowMs ?? DEFAULT_WINDOW_MS)) return { ...r, limit: held.limit };
     declared.set(r.name, { limit: r.limit, atMs: nowMs });
     return r;
   });
@@ -178,7 +181,7 @@ export class RateLimiter extends DurableObject {
   }
 
   /** The object's single default bucket. */
-  take(limit: number, windowMs = 60_000): RateLimitResult {
+  take(limit: number, windowMs = DEFAULT_WINDOW_MS): RateLimitResult {
     return this.takeAll([{ name: "", limit, windowMs }]);
   }
 }
