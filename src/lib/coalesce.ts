@@ -14,6 +14,12 @@
  * - a leader silent for longer than `waitMs` (its request ended or was cancelled mid-run) is presumed lost: a waiting
  *   caller takes its items over and becomes the leader. The work must be idempotent, as catch-up work is: a slow
  *   leader and its successor may overlap.
+ * - rounds start at least `spacingMs` apart, so under load a round takes every item of the last `spacingMs` at once:
+ *   a caller after a quiet spell is run at once, and a sustained stream costs one round per `spacingMs`, not one per
+ *   round trip;
+ * - a leader hands over after `maxLeadMs` (its own item long done): its request, kept open by the rounds it runs for
+ *   others, would otherwise grow for as long as the load lasts, and the platform ends the work a request may do after
+ *   its response (30 s on Workers). It stops leading, and the next waiting caller to look leads.
  * N concurrent callers cost about two runs, not N. A round's outcome waits for its caller to pick it up; one nobody
  * picked up within `waitMs` (its caller's request was cancelled while it waited) is dropped at the next round.
  *
@@ -31,11 +37,24 @@ export const SHARED_RUN_WAIT_MS = 15_000;
  * Miniflare (medians of six 10 s runs on two fresh processes: 375 req/s against 465 at 50 ms, and 514 with callers not waiting at all).
  */
 export const POLL_MS = 50;
+/**
+ * The least time between the starts of a leader's rounds. Publishing a round costs two D1 round trips whatever its
+ * size; back to back under sustained POST load rounds held ~4 items, 50 ms apart they hold every item of those 50 ms
+ * (~20 at 400 POST/s), for ~20 % more POST throughput under Miniflare (bench/RESULTS.md, api). An event waits at most
+ * this long more to be published, and only while others are being published.
+ */
+export const ROUND_SPACING_MS = 50;
+/** How long one caller leads before handing over (see the module comment). */
+export const MAX_LEAD_MS = 5_000;
 
 export interface BatchingOptions {
   /** See SHARED_RUN_WAIT_MS. */
   waitMs?: number;
   pollMs?: number;
+  /** See ROUND_SPACING_MS. */
+  spacingMs?: number;
+  /** See MAX_LEAD_MS. */
+  maxLeadMs?: number;
   now?: () => number;
 }
 
@@ -47,19 +66,31 @@ export interface Batched<T, R> {
 
 type Outcome<R> = ({ ok: true; value: R } | { ok: false; error: unknown }) & { at: number };
 
-export function batching<T, R>(task: (items: T[]) => Promise<R>, { waitMs = SHARED_RUN_WAIT_MS, pollMs = POLL_MS, now = Date.now }: BatchingOptions = {}): Batched<T, R> {
+export function batching<T, R>(task: (items: T[]) => Promise<R>, { waitMs = SHARED_RUN_WAIT_MS, pollMs = POLL_MS, spacingMs = ROUND_SPACING_MS, maxLeadMs = MAX_LEAD_MS, now = Date.now }: BatchingOptions = {}): Batched<T, R> {
   /** Items waiting for the next round. */
   let waiting = new Set<T>();
   /** Outcome of the round that ran each item, until its caller picks it up. */
   const outcomes = new Map<T, Outcome<R>>();
   /** The leader's token and when its current round started; null when no run is in flight. */
   let leader: { token: object; roundStartedAt: number } | null = null;
+  /** When the last round (of any leader) started: the next starts spacingMs later at the earliest. */
+  let lastRoundStart = -Infinity;
 
   const lead = async (token: object, own: T): Promise<R> => {
+    const ledSince = now();
+    let rounds = 0;
     while (waiting.size && leader?.token === token) {
+      if (rounds > 0 && now() - ledSince >= maxLeadMs) break;
+      const gap = lastRoundStart + spacingMs - now();
+      if (gap > 0) {
+        leader.roundStartedAt = now(); // waiting is not silence: no caller may take over meanwhile
+        await new Promise((resolve) => setTimeout(resolve, gap));
+        if (leader?.token !== token) break;
+      }
       const items = [...waiting];
       waiting = new Set();
-      const startedAt = (leader.roundStartedAt = now());
+      rounds++;
+      const startedAt = (lastRoundStart = leader.roundStartedAt = now());
       // A waiting caller looks every pollMs, so an outcome older than waitMs has no caller left to take it.
       for (const [item, outcome] of outcomes) if (startedAt - outcome.at > waitMs) outcomes.delete(item);
       let outcome: Outcome<R>;

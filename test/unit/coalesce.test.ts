@@ -1,7 +1,7 @@
 /**
  * Batched catch-up work (src/lib/coalesce.ts, used for outbox publication): concurrent callers are served by one
  * leader's rounds, every caller's item is run after it called, failures reach the callers of their round, and a lost
- * leader is taken over. No promise passes between callers (workerd forbids it across requests), so waiting callers
+ * leader is taken over; under a stream of callers rounds are spaced (bigger, fewer) and leaders take turns. No promise passes between callers (workerd forbids it across requests), so waiting callers
  * poll on their own timers.
  */
 import { describe, expect, it, vi } from "vitest";
@@ -75,6 +75,45 @@ describe("batching", () => {
     expect(rounds).toEqual([["lost"], ["behind"]]);
   });
 
+  it("spaces a leader's rounds under a stream of callers: the first item at once, then everything of each interval together", async () => {
+    const rounds: { at: number; items: number[] }[] = [];
+    const t0 = performance.now();
+    const run = batching(async (items: number[]) => {
+      rounds.push({ at: performance.now() - t0, items });
+      await new Promise((r) => setTimeout(r, 1)); // a round trip
+    }, { pollMs: 1, spacingMs: 30 });
+    const calls: Promise<void>[] = [];
+    for (let i = 0; i < 40; i++) {
+      calls.push(run(i));
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    await Promise.all(calls);
+    expect(rounds[0]).toMatchObject({ items: [0] });
+    expect(rounds[0].at).toBeLessThan(20); // a caller alone is not held back
+    for (let i = 1; i < rounds.length; i++) expect(rounds[i].at - rounds[i - 1].at).toBeGreaterThanOrEqual(28); // timers may fire ~1 ms early
+    // a caller every 3 ms, a round every 30 ms: several items a round, not a round per round trip (one item each)
+    expect(rounds.length).toBeLessThanOrEqual(40 / 3);
+    expect(rounds.flatMap((r) => r.items).sort((a, b) => a - b)).toEqual([...Array(40).keys()]);
+  });
+
+  it("hands the lead over after maxLeadMs while callers keep coming, and the next waiting caller leads", async () => {
+    const run = batching(async () => {
+      await new Promise((r) => setTimeout(r, 5)); // callers arrive faster than rounds end: items are always waiting
+    }, { pollMs: 2, spacingMs: 5, maxLeadMs: 40 });
+    let firstDoneAt = Infinity;
+    const t0 = performance.now();
+    const first = run(-1).then(() => (firstDoneAt = performance.now() - t0));
+    const calls: Promise<void>[] = [];
+    while (performance.now() - t0 < 400) {
+      calls.push(run(calls.length));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await Promise.all([first, ...calls]);
+    // Without the hand-over the first caller would lead (and stay open) for as long as the stream lasts (400 ms).
+    expect(firstDoneAt).toBeLessThan(300);
+    expect(run.unclaimed).toBe(0);
+  });
+
   it("drops an outcome its caller never came back for (its request was cancelled while it waited)", async () => {
     vi.useFakeTimers(); // a waiting caller's poll timer never fires: the caller is gone
     try {
@@ -83,7 +122,7 @@ describe("batching", () => {
       const run = batching(async (items: string[]) => {
         if (items.includes("a")) await gate.promise;
         return items.length;
-      }, { waitMs: 1000, now: () => clock });
+      }, { waitMs: 1000, spacingMs: 0, now: () => clock });
       const first = run("a");
       void run("gone");
       gate.resolve();
