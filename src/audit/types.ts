@@ -112,6 +112,11 @@ export interface AuditLog {
   append(input: AuditEventInput, meta?: { ip?: string | null }): Promise<void>;
   /** Seals the tenant's pending events now (through its AuditChain DO). */
   seal(tenantId: string): Promise<void>;
+  /**
+   * Seals the tenant's events committed before the call, batched with the other requests of this isolate doing the same
+   * (the after-commit path of every audited change): one call to each tenant's AuditChain per round, not one per request.
+   */
+  sealSoon(tenantId: string): Promise<void>;
   verify(tenantId: string, opts?: { full?: boolean }): Promise<AuditVerification>;
 }
 

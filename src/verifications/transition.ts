@@ -149,7 +149,7 @@ export async function commitTransition(s: Services, v: VerificationRow, req: Tra
  */
 export async function afterCommit(s: Services, tenantId: string, verificationId?: string): Promise<void> {
   const work = Promise.all([
-    s.audit.seal(tenantId).catch((err) => log.warn("audit_seal_deferred", { tenant_id: tenantId, error: err })),
+    s.audit.sealSoon(tenantId).catch((err) => log.warn("audit_seal_deferred", { tenant_id: tenantId, error: err })),
     s.outbox.flush(verificationId ? { verificationId } : {}).catch((err) => log.warn("outbox_flush_deferred", { verification_id: verificationId, error: err })),
   ]);
   if (s.defer) s.defer(work);

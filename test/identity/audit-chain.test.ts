@@ -1,12 +1,13 @@
 /**
  * The audit chain end to end in workerd (real local D1 and the AuditChain Durable Object): concurrent writers end
  * in one unbroken chain, erasure leaves it valid, a removed tail is reported as truncated, the head is a JWS that
- * verifies with the public JWKS, checkpoints make the next check cheaper, and the cron seals what a request left
- * pending.
+ * verifies with the public JWKS, checkpoints make the next check cheaper, the cron seals what a request left
+ * pending, and concurrent requests' after-commit seals are batched.
  */
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { compactVerify, createLocalJWKSet } from "jose";
 import { describe, expect, it } from "vitest";
+import { createAuditLog } from "../../src/adapters/audit/audit-log";
 import { d1ChainStore } from "../../src/adapters/audit/d1-chain-store";
 import { sealRows } from "../../src/audit/chain";
 import { auditEvents } from "../../src/db/schema";
@@ -157,6 +158,34 @@ describe("audit chain", () => {
       env.DB.prepare("DELETE FROM audit_heads WHERE tenant_id = ?").bind(t.tenantId),
     ]);
     expect(await verify(t.accessToken)).toMatchObject({ data: { valid: true, events: 2, head: { seq: 2 } } });
+  });
+
+  it("concurrent after-commit seals of two tenants are batched: each chain object is asked once a round, and every row ends sealed", async () => {
+    const [a, b] = [await registerTenant(), await registerTenant()];
+    const s = createServices(env);
+    const asked: string[] = [];
+    const chains = new Proxy(env.AUDIT_CHAIN, {
+      get: (target, prop) =>
+        prop === "get"
+          ? (id: DurableObjectId) => {
+              asked.push(id.toString());
+              return target.get(id);
+            }
+          : Reflect.get(target, prop).bind(target),
+    });
+    const audit = createAuditLog({ db: s.db, d1: env.DB, chains, crypto: s.crypto, tokens: s.tokens, now: () => Date.now() });
+    const commitAndSeal = async (tenantId: string, n: number) => {
+      await s.db.insert(auditEvents).values(await audit.pendingRow({ tenantId, actorType: "system", action: "test.batched", metadata: { n } }));
+      await audit.sealSoon(tenantId);
+    };
+    await Promise.all(Array.from({ length: 20 }, (_, i) => commitAndSeal(i % 2 ? b.tenantId : a.tenantId, i)));
+    for (const t of [a, b]) {
+      const chain = await chainOf(t.tenantId);
+      expect(chain.filter((r) => r.seq === null)).toEqual([]);
+      expect(chain.map((r) => r.seq)).toEqual(chain.map((_, i) => i + 1));
+    }
+    // Unbatched, each of the 20 calls would ask its tenant's object; batched, a round asks each tenant in it once.
+    expect(asked.length).toBeLessThanOrEqual(6);
   });
 
   it("a sealing batch commits all its rows and the head, or nothing when a row or the head moved meanwhile", async () => {

@@ -121,6 +121,9 @@ export function memoryAuditLog(opts: { failOn?: "pendingRow" | "append" | "seal"
     async seal(tenantId) {
       await sealNow(tenantId);
     },
+    async sealSoon(tenantId) {
+      await sealNow(tenantId); // one caller at a time here: nothing to batch
+    },
     async verify(tenantId, verifyOpts = {}) {
       await sealNow(tenantId).catch(() => undefined);
       return verifyChain(store, signer, tenantId, { full: verifyOpts.full, now });
