@@ -1,6 +1,6 @@
 /**
- * Batching of per-item catch-up work (publishing the outbox rows of verifications just committed) across the requests
- * of one isolate, without ever sharing a promise between requests.
+ * Batching of per-item catch-up work (publishing the outbox rows of verifications just committed, sealing the audit rows
+ * of tenants just written) across the requests of one isolate, without ever sharing a promise between requests.
  *
  * workerd ties every promise to the request whose I/O settles it: a run started by one request and continued (or
  * awaited and then followed by I/O) in another fails with "Cannot perform I/O on behalf of a different request", or
@@ -38,10 +38,11 @@ export const SHARED_RUN_WAIT_MS = 15_000;
  */
 export const POLL_MS = 50;
 /**
- * The least time between the starts of a leader's rounds. Publishing a round costs two D1 round trips whatever its
- * size; back to back under sustained POST load rounds held ~4 items, 50 ms apart they hold every item of those 50 ms
- * (~20 at 400 POST/s), for ~20 % more POST throughput under Miniflare (bench/RESULTS.md, api). An event waits at most
- * this long more to be published, and only while others are being published.
+ * The least time between the starts of two rounds (of any leader). Publishing a round costs two D1 round trips whatever
+ * its size; back to back under sustained POST load rounds held ~4 items, 50 ms apart they hold every item of those 50 ms
+ * (~20 at 400 POST/s), for ~26 % more POST throughput under Miniflare (README, Benchmarks, api: stop 32). An event waits
+ * at most this long more to be published, and only while others are being published. Must stay well under `waitMs`,
+ * or a leader waiting out the spacing would look lost.
  */
 export const ROUND_SPACING_MS = 50;
 /** How long one caller leads before handing over (see the module comment). */
@@ -83,7 +84,6 @@ export function batching<T, R>(task: (items: T[]) => Promise<R>, { waitMs = SHAR
       if (rounds > 0 && now() - ledSince >= maxLeadMs) break;
       const gap = lastRoundStart + spacingMs - now();
       if (gap > 0) {
-        leader.roundStartedAt = now(); // waiting is not silence: no caller may take over meanwhile
         await new Promise((resolve) => setTimeout(resolve, gap));
         if (leader?.token !== token) break;
       }

@@ -1,8 +1,9 @@
 /**
- * Batched catch-up work (src/lib/coalesce.ts, used for outbox publication): concurrent callers are served by one
- * leader's rounds, every caller's item is run after it called, failures reach the callers of their round, and a lost
- * leader is taken over; under a stream of callers rounds are spaced (bigger, fewer) and leaders take turns. No promise passes between callers (workerd forbids it across requests), so waiting callers
- * poll on their own timers.
+ * Batched catch-up work (src/lib/coalesce.ts, used for outbox publication and after-commit audit seals): concurrent
+ * callers are served by one leader's rounds, every caller's item is run after it called, failures reach the callers of
+ * their round, a lost leader is taken over, rounds under a stream of callers are spaced (bigger, fewer), and leaders
+ * take turns. No promise passes between callers (workerd forbids it across requests), so waiting callers poll on their
+ * own timers.
  */
 import { describe, expect, it, vi } from "vitest";
 import { batching } from "../../src/lib/coalesce";
