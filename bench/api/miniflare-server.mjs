@@ -15,6 +15,8 @@
  *   nothing else: one call to a Durable Object (a counter kept in memory, as the RATE_LIMITER keeps its buckets) and one
  *   D1 statement (a read by primary key), then a small JSON body. No authentication, no routing, no decryption: what
  *   Miniflare's Durable Object and D1 simulators alone cost a Worker that must make those two trips.
+ * - FLOOR=d1: the same Worker without the Durable Object call: one D1 read by primary key per request, the one trip to
+ *   storage any GET of a verification must make, so the latency tail of Miniflare's D1 simulator on its own.
  *
  * DIRECT_PORT=<port> in the environment also serves the Worker on its own socket there (Miniflare's `unsafeDirectSockets`)
  * and prints that address, so requests skip Miniflare's entry Worker (which re-creates each request and response to add
@@ -42,7 +44,7 @@ if (!outDir || !port) {
 const files = await readdir(outDir);
 const wasm = files.filter((f) => f.endsWith(".wasm"));
 
-const FLOOR = process.env.FLOOR === "1" ? "constant" : process.env.FLOOR === "storage" ? "storage" : null;
+const FLOOR = { 1: "constant", storage: "storage", d1: "d1" }[process.env.FLOOR] ?? null;
 const DIRECT_PORT = Number(process.env.DIRECT_PORT) || null;
 const FLOOR_WORKERS = {
   constant: `export default {
@@ -65,6 +67,13 @@ export default {
     const limit = await env.COUNTER.get(env.COUNTER.idFromName("bench")).take();
     const row = await env.DB.prepare("SELECT id, status, mode FROM floor WHERE id = ?").bind("ver_floor").first();
     return Response.json({ ...row, remaining: limit.remaining }, { status: request.method === "POST" ? 201 : 200 });
+  },
+};`,
+  d1: `export default {
+  async fetch(request, env) {
+    await request.arrayBuffer();
+    const row = await env.DB.prepare("SELECT id, status, mode FROM floor WHERE id = ?").bind("ver_floor").first();
+    return Response.json(row, { status: request.method === "POST" ? 201 : 200 });
   },
 };`,
 };
@@ -135,7 +144,7 @@ try {
   const url = await mf.ready;
   const ready = DIRECT_PORT ? `http://127.0.0.1:${DIRECT_PORT}` : url.href.replace(/\/$/, "");
   const db = await mf.getD1Database("DB");
-  if (FLOOR === "storage") {
+  if (FLOOR === "storage" || FLOOR === "d1") {
     await db.batch([
       db.prepare("CREATE TABLE floor (id TEXT PRIMARY KEY, status TEXT NOT NULL, mode TEXT NOT NULL)"),
       db.prepare("INSERT INTO floor VALUES ('ver_floor', 'created', 'live')"),

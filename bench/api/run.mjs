@@ -17,6 +17,9 @@
  *   storage floor        — GET only: a Worker that makes our GET's storage round trips and nothing else (one Durable
  *                          Object call, one D1 read; FLOOR=storage): what Miniflare's simulators cost any Worker that
  *                          must make them, so what is left to gain in our own code
+ *   D1 floor             — GET only: the same without the Durable Object call (FLOOR=d1): one D1 read by primary key,
+ *                          the one trip any GET of a stored verification must make; the tail of Miniflare's D1 simulator
+ *                          on its own
  * Storage (`--storage`, default `ram` where /dev/shm is writable): every target keeps its database in the same place.
  * With `ram`, that is a fresh folder under /dev/shm (tmpfs) for the peer's SQLite file and for Miniflare's storage;
  * with `disk`, bench/out/api and the system temp folder. The choice matters for us and not for the peer's GET: Miniflare
@@ -487,6 +490,9 @@ const floorTarget = (rows) => miniflareServed(rows, "floor: constant-JSON Worker
 const storageFloorTarget = (rows) =>
   miniflareServed(rows, "floor: GET's DO + D1 trips only, same Miniflare", { FLOOR: "storage" }, async () => floorTenants, ["GET"]);
 
+/** GET only: one D1 read per request and nothing else, the trip no GET of a stored verification can skip. */
+const d1FloorTarget = (rows) => miniflareServed(rows, "floor: one D1 read only, same Miniflare", { FLOOR: "d1" }, async () => floorTenants, ["GET"]);
+
 async function wranglerDevTarget(rows) {
   const label = "ours: wrangler dev --local (proxy in front)";
   const state = path.join(storageDir, "wrangler-state");
@@ -544,6 +550,7 @@ const targets = [
   ["miniflare", miniflareTarget],
   ["floor", floorTarget],
   ["storage floor", storageFloorTarget],
+  ["d1 floor", d1FloorTarget],
   ...(WITH_WRANGLER_DEV ? [["wrangler dev", wranglerDevTarget]] : []),
 ];
 for (const [name, fn] of targets) {
@@ -595,6 +602,8 @@ if (table.length) {
   for (const r of rows.filter((x) => x.target.startsWith("ours: built") && x.route.startsWith("GET"))) {
     const f = rows.find((x) => x.target.startsWith("floor: GET's") && x.route === r.route && x.client === r.client && x.connections === r.connections);
     if (f) console.log(`GET with ${r.client} at ${r.connections} connections against the storage floor: ${fmt(r.rps / f.rps, 2)}× its req/s; p99 ${fmt(r.p99, 1)} ms against its ${fmt(f.p99, 1)} ms.`);
+    const d = rows.find((x) => x.target.startsWith("floor: one D1") && x.route === r.route && x.client === r.client && x.connections === r.connections);
+    if (d) console.log(`GET with ${r.client} at ${r.connections} connections against the D1 floor (one D1 read, nothing else): p99 ${fmt(r.p99, 1)} ms against its ${fmt(d.p99, 1)} ms.`);
   }
 }
 if (failures.length) {
