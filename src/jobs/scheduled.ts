@@ -16,8 +16,16 @@ import { pruneWebhookHistory, requeueDue } from "../webhooks/maintenance";
 
 export const RETENTION_CRON = "0 3 * * *";
 
-/** Publishes every committed, unpublished outbox row and seals every tenant's pending audit rows. */
-export async function catchUp(s: Services): Promise<{ published: number; failed: number; tenants: number }> {
+/** Tenants whose pending audit rows one minute's catch-up seals; any others wait for the next minute. */
+export const CATCH_UP_TENANTS = 500;
+/** Tenants sealed at once: each seal is a call to that tenant's AuditChain object, which waits on D1, not on us. */
+export const CATCH_UP_SEAL_CONCURRENCY = 8;
+
+/**
+ * Publishes every committed, unpublished outbox row and seals the pending audit rows of up to `CATCH_UP_TENANTS`
+ * tenants, `CATCH_UP_SEAL_CONCURRENCY` at a time; one tenant's failed seal is logged and leaves the others sealed.
+ */
+export async function catchUp(s: Services): Promise<{ published: number; failed: number; tenants: number; seals_deferred: number }> {
   let published = 0;
   let failed = 0;
   for (let round = 0; round < 20; round++) {
@@ -26,9 +34,18 @@ export async function catchUp(s: Services): Promise<{ published: number; failed:
     failed += r.failed;
     if (r.published === 0) break;
   }
-  const pending = await s.db.selectDistinct({ tenantId: auditEvents.tenantId }).from(auditEvents).where(isNull(auditEvents.seq));
-  for (const { tenantId } of pending) await s.audit.seal(tenantId).catch((err) => log.warn("audit_seal_deferred", { tenant_id: tenantId, error: err }));
-  return { published, failed, tenants: pending.length };
+  const pending = await s.db.selectDistinct({ tenantId: auditEvents.tenantId }).from(auditEvents).where(isNull(auditEvents.seq)).limit(CATCH_UP_TENANTS);
+  let deferred = 0;
+  for (let i = 0; i < pending.length; i += CATCH_UP_SEAL_CONCURRENCY) {
+    const group = pending.slice(i, i + CATCH_UP_SEAL_CONCURRENCY);
+    const outcomes = await Promise.allSettled(group.map(({ tenantId }) => s.audit.seal(tenantId)));
+    for (const [j, o] of outcomes.entries()) {
+      if (o.status === "fulfilled") continue;
+      deferred++;
+      log.warn("audit_seal_deferred", { tenant_id: group[j].tenantId, error: o.reason });
+    }
+  }
+  return { published, failed, tenants: pending.length, seals_deferred: deferred };
 }
 
 /**

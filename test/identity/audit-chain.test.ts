@@ -2,7 +2,8 @@
  * The audit chain end to end in workerd (real local D1 and the AuditChain Durable Object): concurrent writers end
  * in one unbroken chain, erasure leaves it valid, a removed tail is reported as truncated, the head is a JWS that
  * verifies with the public JWKS, checkpoints make the next check cheaper, the cron seals what a request left
- * pending, and concurrent requests' after-commit seals are batched.
+ * pending (several tenants at once, one's failure leaving the others sealed), and concurrent requests' after-commit
+ * seals are batched.
  */
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { compactVerify, createLocalJWKSet } from "jose";
@@ -13,6 +14,7 @@ import { sealRows } from "../../src/audit/chain";
 import { auditEvents } from "../../src/db/schema";
 import worker from "../../src/index";
 import { createServices } from "../../src/app/services";
+import { catchUp } from "../../src/jobs/scheduled";
 import { call } from "../helpers/http";
 import { apiKeyHeader, bearer, createApiKey, registerTenant } from "../helpers/identity";
 import { createVerification } from "../helpers/verifications";
@@ -148,6 +150,42 @@ describe("audit chain", () => {
     const listed = (await call("/v1/audit?limit=1", { headers: bearer(t.accessToken) })).data.data[0];
     expect(listed).toMatchObject({ id: third, seq: 4, pending: false });
     expect((await verify(t.accessToken)).data).toMatchObject({ valid: true, head: { seq: 4 } });
+  });
+
+  it("the minute's catch-up seals every tenant with pending rows, several at once, and one tenant's failing seal leaves the others sealed", async () => {
+    const tenants = [];
+    for (let i = 0; i < 5; i++) tenants.push(await registerTenant());
+    const real = createServices(env);
+    for (const t of tenants) {
+      await real.db.insert(auditEvents).values(await real.audit.pendingRow({ tenantId: t.tenantId, actorType: "system", action: "test.catch_up", metadata: {} }));
+    }
+    const failing = tenants[2].tenantId;
+    let inFlight = 0;
+    let most = 0;
+    const audit = {
+      ...real.audit,
+      seal: async (tenantId: string) => {
+        most = Math.max(most, ++inFlight);
+        try {
+          if (tenantId === failing) throw new Error("chain object unavailable");
+          return await real.audit.seal(tenantId);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const result = await catchUp({ ...real, audit });
+    expect(result.tenants).toBeGreaterThanOrEqual(5);
+    // At least ours: an earlier test's tenant, whose head was tampered with, stays refused and pending too.
+    expect(result.seals_deferred).toBeGreaterThanOrEqual(1);
+    expect(most).toBeGreaterThan(1);
+    for (const t of tenants) {
+      const pending = (await chainOf(t.tenantId)).filter((r) => r.seq === null);
+      expect(pending).toHaveLength(t.tenantId === failing ? 1 : 0);
+    }
+    // The next minute seals what this one could not.
+    await catchUp(real);
+    expect((await chainOf(failing)).filter((r) => r.seq === null)).toEqual([]);
   });
 
   it("a log whose rows are all pending and have no head (as after migration 0001) is chained from genesis", async () => {

@@ -74,14 +74,3 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
   };
   return api;
 }
-
-/** Seals each tenant that has pending rows (the every-minute cron); one tenant's failure does not stop the rest. */
-export async function sealAllPending(d1: D1Database, audit: Pick<AuditLog, "seal">, maxTenants = 100): Promise<{ tenants: number; failed: number }> {
-  const { results } = await d1.prepare("SELECT DISTINCT tenant_id FROM audit_events WHERE seq IS NULL LIMIT ?").bind(maxTenants).all<{ tenant_id: string }>();
-  const outcomes = await Promise.allSettled(results.map((r) => audit.seal(r.tenant_id)));
-  const failed = outcomes.filter((o) => o.status === "rejected").length;
-  for (const [i, o] of outcomes.entries()) {
-    if (o.status === "rejected") log.warn("audit_seal_failed", { tenant_id: results[i].tenant_id, during: "cron", error: o.reason });
-  }
-  return { tenants: results.length, failed };
-}
