@@ -2,7 +2,7 @@
  * The Workers adapter of the AuditLog port: pending rows go to D1, sealing goes through the tenant's AuditChain
  * Durable Object (the chain's single writer), verification reads D1 and checks against the signed head with the
  * JWKS key. `append` never fails because of sealing: the row is committed first and a failed seal leaves it
- * pending for the next one (the cron seals every tenant with pending rows each minute).
+ * pending for the next one (each minute the cron seals the tenants with pending rows, up to 500, eight at a time).
  */
 import { auditEvents } from "../../db/schema";
 import type { Db } from "../../db/client";
