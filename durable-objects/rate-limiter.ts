@@ -12,7 +12,8 @@
  * A bucket's size is the highest limit any caller declared for it within its window, not the calling caller's: the
  * tenant-wide bucket is asked for by keys of different limits and by users, and sizing it per call clipped its tokens
  * to the smaller size whenever a smaller caller came by (a console user's click left a 100,000/min key 3,000 tokens).
- * A larger declaration that stops arriving lapses after one window, and the bucket shrinks back.
+ * A larger declaration that stops arriving lapses after one window, and the bucket shrinks back. Declarations are
+ * stored with their bucket, so an object rebuilt after eviction keeps them.
  *
  * A tenant's object also knows which of the tenant's API keys were revoked (`revoke`), and `takeAll` with the calling
  * key refuses a revoked key before taking anything. Isolates cache a key's immutable facts (tenant, scopes, mode,
@@ -91,12 +92,19 @@ export class RateLimiter extends DurableObject {
   private readonly dirty = new Set<string>();
   private flushScheduled = false;
   private readonly revoked: Set<string>;
-  /** Per bucket, the highest limit declared within its window (memory only: see `declaredLimits`). */
+  /**
+   * Per bucket, the highest limit declared within its window (see `declaredLimits`); written behind with the bucket, so
+   * an object rebuilt after eviction keeps the size a larger caller gave the bucket until that declaration lapses.
+   */
   private readonly declared = new Map<string, Declared>();
 
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_ms INTEGER NOT NULL)");
+    // Objects created before the declared sizes were stored get the two columns (null: nothing declared).
+    const columns = new Set(ctx.storage.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('buckets')").toArray().map((c) => c.name));
+    if (!columns.has("declared_limit")) ctx.storage.sql.exec("ALTER TABLE buckets ADD COLUMN declared_limit INTEGER");
+    if (!columns.has("declared_ms")) ctx.storage.sql.exec("ALTER TABLE buckets ADD COLUMN declared_ms INTEGER");
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, grp TEXT NOT NULL, expires_ms INTEGER NOT NULL)");
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS revoked (id TEXT PRIMARY KEY, revoked_ms INTEGER NOT NULL)");
     this.revoked = new Set(ctx.storage.sql.exec<{ id: string }>("SELECT id FROM revoked").toArray().map((r) => r.id));
@@ -128,12 +136,12 @@ export class RateLimiter extends DurableObject {
       return { allowed: false, revoked: true, limit: 0, remaining: 0, resetSeconds: 0, retryAfterSeconds: 0 };
     }
     const now = Date.now();
-    const sized = declaredLimits(this.declared, requests, now);
     const states = new Map<string, BucketState>();
-    for (const r of sized) {
-      const state = this.bucket(r.name);
+    for (const r of requests) {
+      const state = this.bucket(r.name); // loads the bucket's stored declaration too, before it is sized
       if (state) states.set(r.name, state);
     }
+    const sized = declaredLimits(this.declared, requests, now);
     const { updates, result } = takeTokens(states, sized, now);
     for (const [name, state] of updates) {
       this.buckets.set(name, state);
@@ -146,17 +154,22 @@ export class RateLimiter extends DurableObject {
     return result;
   }
 
-  /** Writes the buckets changed since the last flush. */
+  /** Writes the buckets changed since the last flush, each with its declared size. */
   override alarm(): void {
     this.flushScheduled = false;
     for (const name of this.dirty) {
       const state = this.buckets.get(name);
       if (!state) continue;
+      const declared = this.declared.get(name);
       this.ctx.storage.sql.exec(
-        "INSERT INTO buckets (name, tokens, updated_ms) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms",
+        `INSERT INTO buckets (name, tokens, updated_ms, declared_limit, declared_ms) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms,
+           declared_limit = excluded.declared_limit, declared_ms = excluded.declared_ms`,
         name,
         state.tokens,
         state.updatedMs,
+        declared?.limit ?? null,
+        declared?.atMs ?? null,
       );
     }
     this.dirty.clear();
@@ -174,8 +187,16 @@ export class RateLimiter extends DurableObject {
   private bucket(name: string): BucketState | null {
     const cached = this.buckets.get(name);
     if (cached !== undefined) return cached;
-    const row = this.ctx.storage.sql.exec<{ tokens: number; updated_ms: number }>("SELECT tokens, updated_ms FROM buckets WHERE name = ?", name).toArray()[0];
+    const row = this.ctx.storage.sql
+      .exec<{ tokens: number; updated_ms: number; declared_limit: number | null; declared_ms: number | null }>(
+        "SELECT tokens, updated_ms, declared_limit, declared_ms FROM buckets WHERE name = ?",
+        name,
+      )
+      .toArray()[0];
     const state = row ? { tokens: row.tokens, updatedMs: row.updated_ms } : null;
+    if (row?.declared_limit != null && row.declared_ms != null && !this.declared.has(name)) {
+      this.declared.set(name, { limit: row.declared_limit, atMs: row.declared_ms });
+    }
     this.buckets.set(name, state);
     return state;
   }

@@ -107,6 +107,33 @@ describe("the tenant-wide bucket", () => {
     expect(next.remaining).toBeGreaterThan(99_990);
   });
 
+  it("keeps that size across eviction: an object rebuilt from storage does not let a smaller caller cut the key's budget", async () => {
+    const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`test-tenant:${crypto.randomUUID()}`));
+    const bigKey = callerBuckets({ type: "api_key", tenantId: "t", keyId: "k", limit: 100_000 }, false);
+    const user = callerBuckets({ type: "user", tenantId: "t", userId: "u" }, false);
+    for (let i = 0; i < 3; i++) expect((await stub.takeAll(bigKey)).allowed).toBe(true);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const next = await runInDurableObject(stub, async (_o, state) => {
+      const rebuilt = new RateLimiter(state, env);
+      expect(rebuilt.takeAll(user)).toMatchObject({ allowed: true, bucket: "user:u" });
+      return rebuilt.takeAll(bigKey);
+    });
+    // Without the stored declaration the user's call sized the tenant bucket at its own limit and the key saw ~2,998 left.
+    expect(next).toMatchObject({ allowed: true, limit: 100_000 });
+    expect(next.remaining).toBeGreaterThan(99_990);
+  });
+
+  it("an object whose buckets were stored before declarations were gets the columns and keeps its tokens", async () => {
+    const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`test-tenant:${crypto.randomUUID()}`));
+    const left = await runInDurableObject(stub, async (_o, state) => {
+      state.storage.sql.exec("DROP TABLE buckets");
+      state.storage.sql.exec("CREATE TABLE buckets (name TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_ms INTEGER NOT NULL)");
+      state.storage.sql.exec("INSERT INTO buckets VALUES ('tenant', 2, ?)", Date.now());
+      return new RateLimiter(state, env).takeAll([{ name: "tenant", limit: 4 }]);
+    });
+    expect(left).toMatchObject({ allowed: true, remaining: 1 });
+  });
+
   it("sizes a bucket by the highest limit declared within its window, which lapses when its caller stops", () => {
     const declared = new Map();
     const size = (limit: number, nowMs: number) => declaredLimits(declared, [{ name: "tenant", limit, windowMs: 60_000 }], nowMs)[0].limit;
